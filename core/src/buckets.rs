@@ -1,0 +1,184 @@
+//! Histogram bucket boundaries, fixed at compile time.
+//!
+//! Boundaries are integers (nanoseconds for latency histograms) so that the
+//! hot path compares integers and the `le` text is exact. They are `const`
+//! values: the `#[autometrics]` macro checks at compile time that an
+//! objective's latency threshold is one of its function's boundaries.
+//!
+//! The default is SPEC's list. A program can change it for every function at
+//! once, at compile time, with the environment variable
+//! `OMNIMETRICS_DEFAULT_BUCKETS` (seconds, comma separated; set it in
+//! `.cargo/config.toml`'s `[env]` so that it is part of the build), or per
+//! function with `#[autometrics(buckets = MY_BUCKETS)]`.
+
+use crate::decimal::{self, Decimal};
+
+/// The most boundaries one histogram may have (the `+Inf` bucket is extra).
+pub const MAX_BUCKETS: usize = 64;
+
+/// Strictly increasing bucket boundaries, `N` of them, plus the implicit
+/// `+Inf` bucket.
+///
+/// ```
+/// use omnimetrics::Buckets;
+/// const FAST: Buckets<3> = Buckets::from_millis([1, 10, 100]);
+/// assert_eq!(FAST.bounds(), &[1_000_000, 10_000_000, 100_000_000]);
+/// const BYTES: Buckets<2> = Buckets::from_integers([1024, 65536]);
+/// assert_eq!(BYTES.scale(), 0);
+/// const TEXT: Buckets<2> = Buckets::from_seconds(["0.005", "1"]);
+/// assert_eq!(TEXT.bounds(), &[5_000_000, 1_000_000_000]);
+/// ```
+///
+/// A list that is not strictly increasing does not compile:
+///
+/// ```compile_fail
+/// const BAD: omnimetrics::Buckets<2> = omnimetrics::Buckets::from_millis([10, 1]);
+/// let _ = BAD;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Buckets<const N: usize> {
+    bounds: [u64; N],
+    scale: u8,
+}
+
+impl<const N: usize> Buckets<N> {
+    const fn checked(bounds: [u64; N], scale: u8) -> Self {
+        if N == 0 {
+            panic!("omnimetrics: a histogram needs at least one bucket boundary");
+        }
+        if N > MAX_BUCKETS {
+            panic!("omnimetrics: a histogram may have at most 64 bucket boundaries");
+        }
+        let mut i = 1;
+        while i < N {
+            if bounds[i] <= bounds[i - 1] {
+                panic!("omnimetrics: bucket boundaries must be strictly increasing");
+            }
+            i += 1;
+        }
+        Self { bounds, scale }
+    }
+
+    /// Latency boundaries in nanoseconds.
+    pub const fn from_nanos(bounds: [u64; N]) -> Self {
+        Self::checked(bounds, 9)
+    }
+
+    /// Latency boundaries in microseconds.
+    pub const fn from_micros(bounds: [u64; N]) -> Self {
+        Self::from_nanos(scale_all(bounds, 1_000))
+    }
+
+    /// Latency boundaries in milliseconds.
+    pub const fn from_millis(bounds: [u64; N]) -> Self {
+        Self::from_nanos(scale_all(bounds, 1_000_000))
+    }
+
+    /// Latency boundaries written as decimal seconds (`"0.005"`, `"2.5"`).
+    pub const fn from_seconds(bounds: [&str; N]) -> Self {
+        let mut ns = [0u64; N];
+        let mut i = 0;
+        while i < N {
+            ns[i] = decimal::parse_decimal(bounds[i].as_bytes(), 9);
+            i += 1;
+        }
+        Self::from_nanos(ns)
+    }
+
+    /// Boundaries for plain integer values (bytes, items, ...).
+    pub const fn from_integers(bounds: [u64; N]) -> Self {
+        Self::checked(bounds, 0)
+    }
+
+    /// The boundaries, in the unit the values are recorded in.
+    pub const fn bounds(&self) -> &[u64] {
+        &self.bounds
+    }
+
+    /// Decimal places of the exported value (9 for nanoseconds as seconds).
+    pub const fn scale(&self) -> u8 {
+        self.scale
+    }
+
+    /// Boundary `i` as an exact decimal (for its `le` text).
+    pub const fn bound(&self, i: usize) -> Decimal {
+        Decimal::new(self.bounds[i], self.scale)
+    }
+
+    /// Whether `value` is one of the boundaries.
+    pub const fn contains(&self, value: u64) -> bool {
+        let mut i = 0;
+        while i < N {
+            if self.bounds[i] == value {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+}
+
+const fn scale_all<const N: usize>(mut v: [u64; N], factor: u64) -> [u64; N] {
+    let mut i = 0;
+    while i < N {
+        v[i] = match v[i].checked_mul(factor) {
+            Some(x) => x,
+            None => panic!("omnimetrics: a bucket boundary is too large"),
+        };
+        i += 1;
+    }
+    v
+}
+
+/// The index of the bucket that counts `value`: the first boundary at or
+/// above it, or `bounds.len()` (the `+Inf` bucket).
+#[inline]
+pub(crate) fn bucket_index(bounds: &[u64], value: u64) -> usize {
+    // Linear: latencies cluster in the low buckets, and for the handful of
+    // boundaries a histogram has this beats a binary search's branches.
+    let mut i = 0;
+    while i < bounds.len() {
+        if value <= bounds[i] {
+            return i;
+        }
+        i += 1;
+    }
+    bounds.len()
+}
+
+const SPEC_DEFAULT: &str = "0.005,0.01,0.025,0.05,0.075,0.1,0.25,0.5,0.75,1,2.5,5,7.5,10";
+const DEFAULT_TEXT: &str = match option_env!("OMNIMETRICS_DEFAULT_BUCKETS") {
+    Some(text) => text,
+    None => SPEC_DEFAULT,
+};
+
+/// How many boundaries [`DEFAULT_BUCKETS`] has.
+pub const DEFAULT_BUCKET_COUNT: usize = decimal::count_items(DEFAULT_TEXT.as_bytes());
+
+/// The latency buckets of every instrumented function that does not choose
+/// its own: SPEC's `0.005 … 10` seconds, unless `OMNIMETRICS_DEFAULT_BUCKETS`
+/// was set when this crate was compiled.
+pub const DEFAULT_BUCKETS: Buckets<DEFAULT_BUCKET_COUNT> =
+    Buckets::from_nanos(decimal::parse_list(DEFAULT_TEXT.as_bytes(), 9));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_spec() {
+        assert_eq!(DEFAULT_BUCKET_COUNT, 14);
+        assert_eq!(DEFAULT_BUCKETS.bounds()[0], 5_000_000);
+        assert_eq!(DEFAULT_BUCKETS.bounds()[13], 10_000_000_000);
+    }
+
+    #[test]
+    fn index_is_first_bound_at_or_above() {
+        let b = [10, 20, 30];
+        assert_eq!(bucket_index(&b, 0), 0);
+        assert_eq!(bucket_index(&b, 10), 0);
+        assert_eq!(bucket_index(&b, 11), 1);
+        assert_eq!(bucket_index(&b, 30), 2);
+        assert_eq!(bucket_index(&b, 31), 3);
+    }
+}

@@ -1,0 +1,264 @@
+//! What the macro wraps around an instrumented call: the hot path.
+//!
+//! Entry: register on first call, bump the concurrency gauge if asked, put
+//! this function in the caller context, read the clock. Exit: read the
+//! clock, restore the context, count the result per caller, record the
+//! duration. Nothing here hashes, locks or allocates; everything touched
+//! besides the clock and the context is this function's own static.
+//!
+//! A synchronous call is a [`Call`] guard on the stack. An async call is an
+//! [`Instrumented`] future that sets the context around every poll of the
+//! body (so it survives `.await`, and a task spawned from inside starts with
+//! no caller), and hands back an [`AsyncCall`] with the result.
+
+use crate::clock;
+use crate::context;
+use crate::function::{FunctionDesc, FunctionMetrics};
+use crate::registry::register_function;
+use core::future::Future;
+use core::mem::ManuallyDrop;
+use core::pin::Pin;
+use core::ptr;
+use core::task::{Context, Poll};
+
+/// One synchronous instrumented call in progress.
+///
+/// Dropped without [`finish`](Call::finish) (the body panicked and is
+/// unwinding), the call counts as an error.
+#[must_use]
+#[derive(Debug)]
+pub struct Call<const C: usize, const N: usize> {
+    metrics: &'static FunctionMetrics<C, N>,
+    desc: &'static FunctionDesc,
+    caller: *const FunctionDesc,
+    start: Option<u64>,
+}
+
+#[inline(always)]
+fn begin<const C: usize, const N: usize>(
+    metrics: &'static FunctionMetrics<C, N>,
+    desc: &'static FunctionDesc,
+) {
+    if !metrics.link.is_registered() {
+        register_function(desc);
+    }
+    if desc.tracks_concurrency() {
+        metrics.enter_concurrent();
+    }
+}
+
+#[inline(always)]
+fn end<const C: usize, const N: usize>(
+    metrics: &'static FunctionMetrics<C, N>,
+    desc: &'static FunctionDesc,
+    caller: *const FunctionDesc,
+    start: Option<u64>,
+    is_err: bool,
+) {
+    let duration = match start {
+        Some(s) => clock::now().map(|e| e.saturating_sub(s)),
+        None => None,
+    };
+    if desc.tracks_concurrency() {
+        metrics.exit_concurrent();
+    }
+    metrics.record(desc, caller, is_err, duration);
+}
+
+impl<const C: usize, const N: usize> Call<C, N> {
+    /// Starts a call of the function these statics describe.
+    #[inline(always)]
+    pub fn enter(metrics: &'static FunctionMetrics<C, N>, desc: &'static FunctionDesc) -> Self {
+        begin(metrics, desc);
+        let caller = context::replace(desc);
+        Self {
+            metrics,
+            desc,
+            caller,
+            start: clock::now(),
+        }
+    }
+
+    /// Ends the call with its outcome.
+    #[inline(always)]
+    pub fn finish(self, is_err: bool) {
+        let this = ManuallyDrop::new(self);
+        this.complete(is_err);
+    }
+
+    #[inline(always)]
+    fn complete(&self, is_err: bool) {
+        context::replace(self.caller);
+        end(self.metrics, self.desc, self.caller, self.start, is_err);
+    }
+}
+
+impl<const C: usize, const N: usize> Drop for Call<C, N> {
+    fn drop(&mut self) {
+        self.complete(true);
+    }
+}
+
+/// The body of an instrumented `async fn`, run with the caller context set
+/// around each poll. Resolves to the body's output and the [`AsyncCall`] to
+/// finish with its outcome.
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct Instrumented<F, const C: usize, const N: usize> {
+    inner: F,
+    metrics: &'static FunctionMetrics<C, N>,
+    desc: &'static FunctionDesc,
+    state: AsyncState,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum AsyncState {
+    NotStarted,
+    Running {
+        caller: Option<&'static FunctionDesc>,
+        start: Option<u64>,
+    },
+    Done,
+}
+
+/// Forces an async block's output type to the function's declared return
+/// type, so the result can be classified after `.await`.
+#[inline(always)]
+pub fn typed<R, F: Future<Output = R>>(future: F) -> F {
+    future
+}
+
+impl<F: Future, const C: usize, const N: usize> Instrumented<F, C, N> {
+    /// Wraps the body of an instrumented `async fn`.
+    #[inline(always)]
+    pub fn new(
+        metrics: &'static FunctionMetrics<C, N>,
+        desc: &'static FunctionDesc,
+        inner: F,
+    ) -> Self {
+        Self {
+            inner,
+            metrics,
+            desc,
+            state: AsyncState::NotStarted,
+        }
+    }
+}
+
+/// Puts the saved caller back even if the body's poll panics.
+struct Restore(*const FunctionDesc);
+
+impl Drop for Restore {
+    #[inline(always)]
+    fn drop(&mut self) {
+        context::replace(self.0);
+    }
+}
+
+impl<F: Future, const C: usize, const N: usize> Future for Instrumented<F, C, N> {
+    type Output = (F::Output, AsyncCall<C, N>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `inner` is structurally pinned: it is never moved out of
+        // `self`, and the other fields are plain data that are not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let (caller, start) = match this.state {
+            AsyncState::Running { caller, start } => (caller, start),
+            AsyncState::NotStarted => {
+                begin(this.metrics, this.desc);
+                // SAFETY: the context holds null or `&'static FunctionDesc`.
+                let caller = unsafe { context::current().as_ref() };
+                let start = clock::now();
+                this.state = AsyncState::Running { caller, start };
+                (caller, start)
+            }
+            AsyncState::Done => panic!("`Instrumented` polled after completion"),
+        };
+        let restore = Restore(context::replace(this.desc));
+        // SAFETY: see above; `inner` stays where it is.
+        let inner = unsafe { Pin::new_unchecked(&mut this.inner) };
+        let polled = inner.poll(cx);
+        drop(restore);
+        match polled {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(output) => {
+                this.state = AsyncState::Done;
+                Poll::Ready((
+                    output,
+                    AsyncCall {
+                        metrics: this.metrics,
+                        desc: this.desc,
+                        caller,
+                        start,
+                    },
+                ))
+            }
+        }
+    }
+}
+
+impl<F, const C: usize, const N: usize> Drop for Instrumented<F, C, N> {
+    fn drop(&mut self) {
+        if let AsyncState::Running { caller, start } = self.state {
+            // Dropped while running: cancelled, or unwinding from a panic in
+            // the body. Only the panic is a result; a cancelled call has
+            // none, so it is not counted, but it no longer runs either.
+            if panicking() {
+                end(self.metrics, self.desc, caller_ptr(caller), start, true);
+            } else if self.desc.tracks_concurrency() {
+                self.metrics.exit_concurrent();
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+fn panicking() -> bool {
+    std::thread::panicking()
+}
+
+#[cfg(not(feature = "std"))]
+fn panicking() -> bool {
+    false
+}
+
+fn caller_ptr(caller: Option<&'static FunctionDesc>) -> *const FunctionDesc {
+    caller.map_or(ptr::null(), ptr::from_ref)
+}
+
+/// A finished async call waiting for its outcome.
+#[must_use]
+#[derive(Debug)]
+pub struct AsyncCall<const C: usize, const N: usize> {
+    metrics: &'static FunctionMetrics<C, N>,
+    desc: &'static FunctionDesc,
+    caller: Option<&'static FunctionDesc>,
+    start: Option<u64>,
+}
+
+impl<const C: usize, const N: usize> AsyncCall<C, N> {
+    /// Records the call with its outcome.
+    #[inline(always)]
+    pub fn finish(self, is_err: bool) {
+        let this = ManuallyDrop::new(self);
+        end(
+            this.metrics,
+            this.desc,
+            caller_ptr(this.caller),
+            this.start,
+            is_err,
+        );
+    }
+}
+
+impl<const C: usize, const N: usize> Drop for AsyncCall<C, N> {
+    fn drop(&mut self) {
+        end(
+            self.metrics,
+            self.desc,
+            caller_ptr(self.caller),
+            self.start,
+            true,
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! Exact decimal numbers and their canonical text, without floating point.
+//!
+//! Durations are integer nanoseconds underneath, and small targets must not
+//! link `core::fmt`'s float formatting. Yet bucket boundaries (`le`) and
+//! objective thresholds must be written exactly as Prometheus 3 normalises
+//! them, byte for byte, or rules that compare the two never match. That
+//! normal form is Go's `strconv.FormatFloat(v, 'g', -1, 64)` with `.0`
+//! appended when the result has neither a `.` nor an exponent: `0.005`,
+//! `0.25`, `1.0`, `10.0`, `1e-05`, `1e+06`. For a decimal with at most 15
+//! significant digits the shortest round-trip digits of the nearest `f64` are
+//! the decimal's own digits, so the form can be computed from the integer.
+//!
+//! The same module parses decimal text into integers in `const` context, so
+//! that bucket lists and thresholds written as text are checked at compile
+//! time.
+
+use core::fmt;
+
+/// A non-negative decimal number, `mantissa × 10^-scale`.
+///
+/// Nanoseconds rendered as seconds are `Decimal::new(ns, 9)`; plain integers
+/// are scale 0.
+///
+/// ```
+/// use omnimetrics::Decimal;
+/// let mut buf = omnimetrics::DecimalBuf::new();
+/// assert_eq!(Decimal::new(5_000_000, 9).render(&mut buf), "0.005");
+/// assert_eq!(Decimal::new(1_000_000_000, 9).render(&mut buf), "1.0");
+/// assert_eq!(Decimal::new(10_000, 9).render(&mut buf), "1e-05");
+/// assert_eq!(Decimal::new(2_000_000, 0).render(&mut buf), "2e+06");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Decimal {
+    /// The digits, as an integer.
+    pub mantissa: u64,
+    /// How many of the mantissa's digits are after the decimal point (0 to 19).
+    pub scale: u8,
+}
+
+/// Stack space for one rendered [`Decimal`] (long enough for any of them).
+#[derive(Debug)]
+pub struct DecimalBuf {
+    bytes: [u8; 48],
+}
+
+impl Default for DecimalBuf {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DecimalBuf {
+    /// An empty buffer.
+    pub const fn new() -> Self {
+        Self { bytes: [0; 48] }
+    }
+}
+
+impl Decimal {
+    /// `mantissa × 10^-scale`. Scales above 19 are clamped to 19.
+    pub const fn new(mantissa: u64, scale: u8) -> Self {
+        Self {
+            mantissa,
+            scale: if scale > 19 { 19 } else { scale },
+        }
+    }
+
+    /// Writes the canonical text (see the module docs) into `buf`.
+    pub fn render<'b>(&self, buf: &'b mut DecimalBuf) -> &'b str {
+        let len = render_into(self.mantissa, self.scale, &mut buf.bytes);
+        // Only ASCII digits, '.', 'e', '+' and '-' are ever written.
+        core::str::from_utf8(&buf.bytes[..len]).unwrap_or("NaN")
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = DecimalBuf::new();
+        f.write_str(self.render(&mut buf))
+    }
+}
+
+/// Renders into `out` (48 bytes is always enough) and returns the length.
+fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
+    if mantissa == 0 {
+        out[..3].copy_from_slice(b"0.0");
+        return 3;
+    }
+    // Decimal digits of the mantissa, most significant first.
+    let mut digits = [0u8; 20];
+    let mut total = 0usize;
+    let mut m = mantissa;
+    while m > 0 {
+        digits[total] = b'0' + (m % 10) as u8;
+        m /= 10;
+        total += 1;
+    }
+    digits[..total].reverse();
+    // Significant digits: strip trailing zeros (they do not move the point).
+    let mut nd = total;
+    while nd > 1 && digits[nd - 1] == b'0' {
+        nd -= 1;
+    }
+    let digs = &digits[..nd];
+    // value = 0.d1d2d3... × 10^dp
+    let dp = total as i32 - i32::from(scale);
+    let exp = dp - 1;
+    let mut w = Writer { out, len: 0 };
+    if !(-4..6).contains(&exp) {
+        // %e form: d[.ddd]e±XX
+        w.push(digs[0]);
+        if nd > 1 {
+            w.push(b'.');
+            for &d in &digs[1..] {
+                w.push(d);
+            }
+        }
+        w.push(b'e');
+        w.push(if exp < 0 { b'-' } else { b'+' });
+        let e = exp.unsigned_abs();
+        if e >= 100 {
+            w.push(b'0' + (e / 100) as u8);
+        }
+        w.push(b'0' + ((e / 10) % 10) as u8);
+        w.push(b'0' + (e % 10) as u8);
+        return w.len;
+    }
+    // %f form with exactly the significant digits.
+    if dp > 0 {
+        for i in 0..dp as usize {
+            w.push(if i < nd { digs[i] } else { b'0' });
+        }
+    } else {
+        w.push(b'0');
+    }
+    let frac = nd as i32 - dp;
+    if frac > 0 {
+        w.push(b'.');
+        for i in 0..frac {
+            let idx = dp + i;
+            w.push(if idx >= 0 && (idx as usize) < nd {
+                digs[idx as usize]
+            } else {
+                b'0'
+            });
+        }
+    } else {
+        w.push(b'.');
+        w.push(b'0');
+    }
+    w.len
+}
+
+struct Writer<'a> {
+    out: &'a mut [u8; 48],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.out.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+}
+
+/// Parses `"0.25"`-style text into `mantissa` at `scale` (e.g. nanoseconds
+/// for scale 9). Panics, which in `const` context is a compile error, on
+/// anything but digits with at most one `.` and at most `scale` decimals.
+pub(crate) const fn parse_decimal(s: &[u8], scale: u8) -> u64 {
+    let mut i = 0;
+    let mut value: u64 = 0;
+    let mut decimals: i32 = -1;
+    let mut any_digit = false;
+    while i < s.len() {
+        let c = s[i];
+        if c == b'.' {
+            if decimals >= 0 {
+                panic!("omnimetrics: a number has two decimal points");
+            }
+            decimals = 0;
+        } else if c >= b'0' && c <= b'9' {
+            any_digit = true;
+            if decimals >= 0 {
+                decimals += 1;
+                if decimals > scale as i32 {
+                    panic!("omnimetrics: a number has more decimals than nanosecond precision");
+                }
+            }
+            value = match value.checked_mul(10) {
+                Some(v) => match v.checked_add((c - b'0') as u64) {
+                    Some(v) => v,
+                    None => panic!("omnimetrics: a number is too large"),
+                },
+                None => panic!("omnimetrics: a number is too large"),
+            };
+        } else if c != b' ' {
+            panic!("omnimetrics: a number may only hold digits and one '.'");
+        }
+        i += 1;
+    }
+    if !any_digit {
+        panic!("omnimetrics: an empty number");
+    }
+    let used = if decimals < 0 { 0 } else { decimals };
+    let mut pad = scale as i32 - used;
+    while pad > 0 {
+        value = match value.checked_mul(10) {
+            Some(v) => v,
+            None => panic!("omnimetrics: a number is too large"),
+        };
+        pad -= 1;
+    }
+    value
+}
+
+/// How many comma-separated items `s` holds.
+pub(crate) const fn count_items(s: &[u8]) -> usize {
+    let mut n = 1;
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b',' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// Parses `"0.005,0.01,1"` into `N` values at `scale`.
+pub(crate) const fn parse_list<const N: usize>(s: &[u8], scale: u8) -> [u64; N] {
+    let mut out = [0u64; N];
+    let mut item = 0;
+    let mut start = 0;
+    let mut i = 0;
+    while i <= s.len() {
+        if i == s.len() || s[i] == b',' {
+            if item >= N {
+                panic!("omnimetrics: more items than expected in a list");
+            }
+            let (_, rest) = s.split_at(start);
+            let (part, _) = rest.split_at(i - start);
+            out[item] = parse_decimal(part, scale);
+            item += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if item != N {
+        panic!("omnimetrics: fewer items than expected in a list");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(m: u64, s: u8) -> heapless::String<48> {
+        let mut buf = DecimalBuf::new();
+        heapless::String::try_from(Decimal::new(m, s).render(&mut buf)).unwrap()
+    }
+
+    #[test]
+    fn default_buckets_render_like_prometheus_3() {
+        let expect = [
+            (5_000_000, "0.005"),
+            (10_000_000, "0.01"),
+            (25_000_000, "0.025"),
+            (50_000_000, "0.05"),
+            (75_000_000, "0.075"),
+            (100_000_000, "0.1"),
+            (250_000_000, "0.25"),
+            (500_000_000, "0.5"),
+            (750_000_000, "0.75"),
+            (1_000_000_000, "1.0"),
+            (2_500_000_000, "2.5"),
+            (5_000_000_000, "5.0"),
+            (7_500_000_000, "7.5"),
+            (10_000_000_000, "10.0"),
+        ];
+        for (ns, text) in expect {
+            assert_eq!(r(ns, 9), text, "{ns} ns");
+        }
+    }
+
+    #[test]
+    fn go_g_format_edges() {
+        assert_eq!(r(0, 9), "0.0");
+        assert_eq!(r(100_000, 9), "0.0001");
+        assert_eq!(r(10_000, 9), "1e-05");
+        assert_eq!(r(12_500, 9), "1.25e-05");
+        assert_eq!(r(1, 9), "1e-09");
+        assert_eq!(r(999_999, 0), "999999.0");
+        assert_eq!(r(1_000_000, 0), "1e+06");
+        assert_eq!(r(1_234_567, 0), "1.234567e+06");
+        assert_eq!(r(100, 0), "100.0");
+        assert_eq!(r(123_456_000_000_000, 9), "123456.0");
+        assert_eq!(r(u64::MAX, 0), "1.8446744073709551615e+19");
+        assert_eq!(r(u64::MAX, 19), "1.8446744073709551615");
+    }
+
+    #[test]
+    fn const_parsing() {
+        const NS: u64 = parse_decimal(b"0.25", 9);
+        assert_eq!(NS, 250_000_000);
+        assert_eq!(parse_decimal(b"10", 9), 10_000_000_000);
+        assert_eq!(parse_decimal(b"1.", 9), 1_000_000_000);
+        assert_eq!(parse_decimal(b".5", 9), 500_000_000);
+        const L: [u64; 3] = parse_list(b"0.005, 1,2.5", 9);
+        assert_eq!(L, [5_000_000, 1_000_000_000, 2_500_000_000]);
+        assert_eq!(count_items(b"1,2,3"), 3);
+    }
+
+    #[test]
+    #[should_panic(expected = "more decimals")]
+    fn rejects_sub_nanosecond() {
+        parse_decimal(b"0.0000000001", 9);
+    }
+
+    #[test]
+    #[should_panic(expected = "only hold digits")]
+    fn rejects_garbage() {
+        parse_decimal(b"1e3", 9);
+    }
+}

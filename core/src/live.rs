@@ -1,0 +1,193 @@
+//! The live registry as a [`Source`]: SPEC's families, then user metrics.
+//!
+//! This is where the label sets of SPEC are assembled. Every function shows
+//! `result="ok"` and `result="error"` for its root and for each caller it has
+//! seen, zero or not, so `rate()` and `increase()` see a series before its
+//! first increment; the overflow slot shows once it has counted something.
+
+use crate::buckets::MAX_BUCKETS;
+use crate::decimal::DecimalBuf;
+use crate::function::OVERFLOW_CALLER;
+use crate::registry::{functions, metric_families};
+use crate::service;
+use crate::visit::{
+    FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue, Source, Visitor,
+};
+
+/// The family names of SPEC.
+pub mod names {
+    /// Counter family (samples `function_calls_total`).
+    pub const CALLS: &str = "function_calls";
+    /// Latency histogram family.
+    pub const DURATION: &str = "function_calls_duration_seconds";
+    /// Concurrency gauge family.
+    pub const CONCURRENT: &str = "function_calls_concurrent";
+    /// Build information family.
+    pub const BUILD_INFO: &str = "build_info";
+}
+
+/// The live metrics of this program: every registered instrumented function
+/// and user metric. Get it with [`registry()`].
+#[derive(Clone, Copy, Debug, Default)]
+#[non_exhaustive]
+pub struct Registry;
+
+/// The live metrics of this program, to hand to an encoder.
+///
+/// ```
+/// # use omnimetrics::visit::Source;
+/// let live = omnimetrics::registry();
+/// # let _ = live;
+/// ```
+pub const fn registry() -> Registry {
+    Registry
+}
+
+impl Source for Registry {
+    fn visit<V: Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
+        visit_calls(v)?;
+        visit_durations(v)?;
+        visit_concurrency(v)?;
+        service::visit_build_info(v)?;
+        for family in metric_families() {
+            crate::metrics::visit_family(family, v)?;
+        }
+        Ok(())
+    }
+}
+
+fn visit_calls<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+    if functions().next().is_none() {
+        return Ok(());
+    }
+    v.family(&FamilyDesc {
+        name: names::CALLS,
+        help: "Calls of instrumented functions, by result and caller.",
+        kind: MetricKind::Counter,
+        unit: None,
+    })?;
+    for f in functions() {
+        let view = f.storage().view();
+        let (objective, percentile) = match f.objective() {
+            Some(o) => (
+                o.name(),
+                o.success_rate_percentile().map_or("", |p| p.as_str()),
+            ),
+            None => ("", ""),
+        };
+        let service = f.service_name();
+        let mut emit = |caller_fn: &str, caller_mod: &str, counts: [u64; 2]| {
+            for (result, value) in [("ok", counts[0]), ("error", counts[1])] {
+                let labels = [
+                    Label::new("function", f.name()),
+                    Label::new("module", f.module()),
+                    Label::new("service_name", service),
+                    Label::new("result", result),
+                    Label::new("caller_function", caller_fn),
+                    Label::new("caller_module", caller_mod),
+                    Label::new("objective_name", objective),
+                    Label::new("objective_percentile", percentile),
+                ];
+                v.series(&Series {
+                    labels: &labels,
+                    value: SeriesValue::Counter(value),
+                    exemplar: None,
+                })?;
+            }
+            Ok(())
+        };
+        for (caller, counts) in view.callers() {
+            match caller {
+                Some(c) => emit(c.name(), c.module(), counts)?,
+                None => emit("", "", counts)?,
+            }
+        }
+        let overflow = view.overflow();
+        if overflow != [0, 0] {
+            emit(OVERFLOW_CALLER, OVERFLOW_CALLER, overflow)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a function exports a latency histogram: when durations can be
+/// measured, or were measured before.
+fn has_histogram(counts: &[u64]) -> bool {
+    crate::clock::is_available() || counts.iter().any(|&c| c > 0)
+}
+
+fn visit_durations<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+    let mut started = false;
+    let mut counts = [0u64; MAX_BUCKETS + 1];
+    for f in functions() {
+        let view = f.storage().view();
+        let (n, sum) = view.histogram(&mut counts);
+        let counts = &counts[..n];
+        if !has_histogram(counts) {
+            continue;
+        }
+        if !started {
+            v.family(&FamilyDesc {
+                name: names::DURATION,
+                help: "Duration of calls of instrumented functions, in seconds.",
+                kind: MetricKind::Histogram,
+                unit: Some("seconds"),
+            })?;
+            started = true;
+        }
+        let mut threshold_buf = DecimalBuf::new();
+        let (objective, percentile, threshold) = match f.objective() {
+            Some(o) => match (o.latency_percentile(), o.latency_threshold()) {
+                (Some(p), Some(t)) => (o.name(), p.as_str(), t.render(&mut threshold_buf)),
+                _ => (o.name(), "", ""),
+            },
+            None => ("", "", ""),
+        };
+        let labels = [
+            Label::new("function", f.name()),
+            Label::new("module", f.module()),
+            Label::new("service_name", f.service_name()),
+            Label::new("objective_name", objective),
+            Label::new("objective_percentile", percentile),
+            Label::new("objective_latency_threshold", threshold),
+        ];
+        v.series(&Series {
+            labels: &labels,
+            value: SeriesValue::Histogram(HistogramSample {
+                bounds: f.bounds(),
+                scale: 9,
+                counts,
+                sum,
+            }),
+            exemplar: None,
+        })?;
+    }
+    Ok(())
+}
+
+fn visit_concurrency<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+    let mut started = false;
+    for f in functions().filter(|f| f.tracks_concurrency()) {
+        if !started {
+            v.family(&FamilyDesc {
+                name: names::CONCURRENT,
+                help: "Calls of instrumented functions in progress.",
+                kind: MetricKind::Gauge,
+                unit: None,
+            })?;
+            started = true;
+        }
+        let labels = [
+            Label::new("function", f.name()),
+            Label::new("module", f.module()),
+            Label::new("service_name", f.service_name()),
+        ];
+        let n = f.storage().view().concurrent();
+        v.series(&Series {
+            labels: &labels,
+            value: SeriesValue::Gauge(i64::try_from(n).unwrap_or(i64::MAX)),
+            exemplar: None,
+        })?;
+    }
+    Ok(())
+}

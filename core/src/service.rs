@@ -1,0 +1,281 @@
+//! Who is reporting: `service_name` and `build_info`.
+//!
+//! SPEC's order for `service_name`: the runtime variables
+//! `AUTOMETRICS_SERVICE_NAME`, then `OTEL_SERVICE_NAME` (on platforms with an
+//! environment), then a value set in code ([`set_service_name`] or
+//! [`set_package`]), then the package name of the crate the instrumented
+//! function was compiled in, captured where the macro expanded, never this
+//! library's own name. Build details follow the same rule: runtime variables
+//! override what was captured at compile time.
+//!
+//! When no name is set and instrumented functions come from several
+//! packages, each function reports its own package, and `build_info` has
+//! one series per package, so every function's series still join with the
+//! `build_info` of the package it was built in.
+
+use crate::once::SetOnce;
+use crate::visit::{FamilyDesc, Label, MetricKind, Series, SeriesValue, Visitor};
+use core::fmt;
+
+/// What a crate knew about itself when it was compiled. Build one with
+/// [`package!`](crate::package!), which captures the calling crate's Cargo
+/// metadata and the `AUTOMETRICS_*` / `VERGEN_*` variables of its build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PackageInfo {
+    /// `CARGO_PKG_NAME`.
+    pub name: &'static str,
+    /// `AUTOMETRICS_VERSION`, else `CARGO_PKG_VERSION`.
+    pub version: &'static str,
+    /// `AUTOMETRICS_COMMIT`, else `VERGEN_GIT_SHA`, else `""`.
+    pub commit: &'static str,
+    /// `AUTOMETRICS_BRANCH`, else `VERGEN_GIT_BRANCH`, else `""`.
+    pub branch: &'static str,
+    /// `AUTOMETRICS_REPOSITORY_URL`, else `CARGO_PKG_REPOSITORY`, else `""`.
+    pub repository_url: &'static str,
+    /// `AUTOMETRICS_REPOSITORY_PROVIDER`, else derived from the URL's host.
+    pub repository_provider: &'static str,
+}
+
+/// Captures the calling crate's [`PackageInfo`] at compile time.
+///
+/// ```
+/// const ME: omnimetrics::PackageInfo = omnimetrics::package!();
+/// assert_eq!(ME.name, "omnimetrics");
+/// ```
+#[macro_export]
+macro_rules! package {
+    () => {
+        $crate::PackageInfo {
+            name: ::core::env!("CARGO_PKG_NAME"),
+            version: $crate::__private::first_of(
+                ::core::option_env!("AUTOMETRICS_VERSION"),
+                ::core::option_env!("CARGO_PKG_VERSION"),
+            ),
+            commit: $crate::__private::first_of(
+                ::core::option_env!("AUTOMETRICS_COMMIT"),
+                ::core::option_env!("VERGEN_GIT_SHA"),
+            ),
+            branch: $crate::__private::first_of(
+                ::core::option_env!("AUTOMETRICS_BRANCH"),
+                ::core::option_env!("VERGEN_GIT_BRANCH"),
+            ),
+            repository_url: $crate::__private::first_of(
+                ::core::option_env!("AUTOMETRICS_REPOSITORY_URL"),
+                ::core::option_env!("CARGO_PKG_REPOSITORY"),
+            ),
+            repository_provider: $crate::__private::first_of(
+                ::core::option_env!("AUTOMETRICS_REPOSITORY_PROVIDER"),
+                ::core::option_env!("OMNIMETRICS_UNSET_VARIABLE"),
+            ),
+        }
+    };
+}
+
+/// The first non-empty of two compile-time variables, or `""`.
+#[doc(hidden)]
+pub const fn first_of(a: Option<&'static str>, b: Option<&'static str>) -> &'static str {
+    match (a, b) {
+        (Some(a), _) if !a.is_empty() => a,
+        (_, Some(b)) => b,
+        _ => "",
+    }
+}
+
+/// A process-wide value was set before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlreadySet;
+
+impl fmt::Display for AlreadySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("this omnimetrics setting was already set; set it once, at start-up")
+    }
+}
+
+impl core::error::Error for AlreadySet {}
+
+static SERVICE_NAME: SetOnce<&'static str> = SetOnce::new();
+static PACKAGE: SetOnce<&'static PackageInfo> = SetOnce::new();
+
+/// Sets `service_name` for every function in code. The runtime variables
+/// `AUTOMETRICS_SERVICE_NAME` and `OTEL_SERVICE_NAME` still win over it.
+pub fn set_service_name(name: &'static str) -> Result<(), AlreadySet> {
+    SERVICE_NAME.set(name).map_err(|_| AlreadySet)
+}
+
+/// Makes `package` the identity of the whole program: its name is the
+/// default `service_name` of every function, and `build_info` has its
+/// version and commit. Call it from the binary crate:
+///
+/// ```
+/// static ME: omnimetrics::PackageInfo = omnimetrics::package!();
+/// omnimetrics::set_package(&ME).unwrap();
+/// ```
+pub fn set_package(package: &'static PackageInfo) -> Result<(), AlreadySet> {
+    PACKAGE.set(package).map_err(|_| AlreadySet)
+}
+
+/// Values read from the process environment (std only), once.
+#[derive(Clone, Copy, Debug, Default)]
+struct Environment {
+    service_name: Option<&'static str>,
+    version: Option<&'static str>,
+    commit: Option<&'static str>,
+    branch: Option<&'static str>,
+    repository_url: Option<&'static str>,
+    repository_provider: Option<&'static str>,
+}
+
+#[cfg(feature = "std")]
+fn environment() -> Option<&'static Environment> {
+    use std::sync::OnceLock;
+    static ENV: OnceLock<Environment> = OnceLock::new();
+    fn var(names: &[&str]) -> Option<&'static str> {
+        names.iter().find_map(|n| {
+            let v = std::env::var(n).ok().filter(|v| !v.is_empty())?;
+            // Read once per process and kept for its whole life.
+            Some(&*std::boxed::Box::leak(v.into_boxed_str()))
+        })
+    }
+    Some(ENV.get_or_init(|| Environment {
+        service_name: var(&["AUTOMETRICS_SERVICE_NAME", "OTEL_SERVICE_NAME"]),
+        version: var(&["AUTOMETRICS_VERSION"]),
+        commit: var(&["AUTOMETRICS_COMMIT", "VERGEN_GIT_SHA"]),
+        branch: var(&["AUTOMETRICS_BRANCH", "VERGEN_GIT_BRANCH"]),
+        repository_url: var(&["AUTOMETRICS_REPOSITORY_URL"]),
+        repository_provider: var(&["AUTOMETRICS_REPOSITORY_PROVIDER"]),
+    }))
+}
+
+#[cfg(not(feature = "std"))]
+fn environment() -> Option<&'static Environment> {
+    None
+}
+
+/// Reads the runtime overrides (`AUTOMETRICS_SERVICE_NAME`,
+/// `OTEL_SERVICE_NAME`, `AUTOMETRICS_VERSION`, `AUTOMETRICS_COMMIT`,
+/// `AUTOMETRICS_BRANCH`, `AUTOMETRICS_REPOSITORY_URL`,
+/// `AUTOMETRICS_REPOSITORY_PROVIDER`) now rather than at the first export.
+/// They are read once per process; later changes are not seen.
+#[cfg(feature = "std")]
+pub fn read_environment() {
+    let _ = environment();
+}
+
+/// The `service_name` of functions compiled in `package`.
+pub(crate) fn service_name_for(package: &'static PackageInfo) -> &'static str {
+    if let Some(name) = environment().and_then(|e| e.service_name) {
+        return name;
+    }
+    if let Some(name) = SERVICE_NAME.get() {
+        return name;
+    }
+    match PACKAGE.get() {
+        Some(p) => p.name,
+        None => package.name,
+    }
+}
+
+/// Provider from a repository URL's host.
+fn provider_of(url: &str) -> &'static str {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    for (needle, provider) in [
+        ("github", "github"),
+        ("gitlab", "gitlab"),
+        ("bitbucket", "bitbucket"),
+    ] {
+        if host.contains(needle) {
+            return provider;
+        }
+    }
+    ""
+}
+
+/// The `build_info` labels of one package, with runtime overrides applied.
+fn build_info_labels(
+    package: &'static PackageInfo,
+    service_name: &'static str,
+) -> [Label<'static>; 7] {
+    let env = environment().copied().unwrap_or_default();
+    let url = env.repository_url.unwrap_or(package.repository_url);
+    let provider = env
+        .repository_provider
+        .or((!package.repository_provider.is_empty()).then_some(package.repository_provider))
+        .unwrap_or_else(|| provider_of(url));
+    [
+        Label::new("service_name", service_name),
+        Label::new("version", env.version.unwrap_or(package.version)),
+        Label::new("commit", env.commit.unwrap_or(package.commit)),
+        Label::new("branch", env.branch.unwrap_or(package.branch)),
+        Label::new("repository_url", url),
+        Label::new("repository_provider", provider),
+        Label::new("autometrics_version", "1.0.0"),
+    ]
+}
+
+/// `build_info`: one series per distinct `service_name` among the
+/// registered functions (one in all when a name or package is set).
+pub(crate) fn visit_build_info<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+    use crate::registry::functions;
+    let mut started = false;
+    let mut start = |v: &mut V| -> Result<(), V::Error> {
+        if !started {
+            started = true;
+            v.family(&FamilyDesc {
+                name: crate::live::names::BUILD_INFO,
+                help: "Version and build details of the program; the value is always 1.",
+                kind: MetricKind::Gauge,
+                unit: None,
+            })?;
+        }
+        Ok(())
+    };
+    let emit = |v: &mut V, labels: &[Label<'_>]| {
+        v.series(&Series {
+            labels,
+            value: SeriesValue::Gauge(1),
+            exemplar: None,
+        })
+    };
+    if let Some(p) = PACKAGE.get() {
+        start(v)?;
+        return emit(v, &build_info_labels(p, service_name_for(p)));
+    }
+    for (i, f) in functions().enumerate() {
+        let name = f.service_name();
+        if functions().take(i).any(|g| g.service_name() == name) {
+            continue;
+        }
+        start(v)?;
+        emit(v, &build_info_labels(f.package(), name))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn providers() {
+        assert_eq!(provider_of("https://github.com/a/b"), "github");
+        assert_eq!(provider_of("git@gitlab.com:a/b.git"), "gitlab");
+        assert_eq!(provider_of("https://bitbucket.org/a/b"), "bitbucket");
+        assert_eq!(provider_of("https://example.com/github/x"), "");
+        assert_eq!(provider_of(""), "");
+    }
+
+    #[test]
+    fn first_non_empty() {
+        assert_eq!(first_of(Some(""), Some("b")), "b");
+        assert_eq!(first_of(Some("a"), Some("b")), "a");
+        assert_eq!(first_of(None, None), "");
+    }
+}

@@ -1,0 +1,2 @@
+//! Encoders for omnimetrics snapshots (work in progress).
+#![no_std]

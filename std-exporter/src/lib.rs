@@ -1,0 +1,1 @@
+//! The std adapter of omnimetrics (work in progress).

@@ -1,0 +1,2 @@
+//! The wasm adapter of omnimetrics (work in progress).
+#![no_std]
