@@ -34,7 +34,7 @@ pub struct Call<const C: usize, const N: usize> {
     start: Option<u64>,
 }
 
-#[inline(always)]
+#[inline]
 fn begin<const C: usize, const N: usize>(
     metrics: &'static FunctionMetrics<C, N>,
     desc: &'static FunctionDesc,
@@ -47,13 +47,14 @@ fn begin<const C: usize, const N: usize>(
     }
 }
 
-#[inline(always)]
+#[inline]
 fn end<const C: usize, const N: usize>(
     metrics: &'static FunctionMetrics<C, N>,
     desc: &'static FunctionDesc,
     caller: *const FunctionDesc,
     start: Option<u64>,
     is_err: bool,
+    label: Option<&'static str>,
 ) {
     let duration = match start {
         Some(s) => clock::now().map(|e| e.saturating_sub(s)),
@@ -62,12 +63,12 @@ fn end<const C: usize, const N: usize>(
     if desc.tracks_concurrency() {
         metrics.exit_concurrent();
     }
-    metrics.record(desc, caller, is_err, duration);
+    metrics.record(desc, caller, is_err, label, duration);
 }
 
 impl<const C: usize, const N: usize> Call<C, N> {
     /// Starts a call of the function these statics describe.
-    #[inline(always)]
+    #[inline]
     pub fn enter(metrics: &'static FunctionMetrics<C, N>, desc: &'static FunctionDesc) -> Self {
         begin(metrics, desc);
         let caller = context::replace(desc);
@@ -80,22 +81,37 @@ impl<const C: usize, const N: usize> Call<C, N> {
     }
 
     /// Ends the call with its outcome.
-    #[inline(always)]
+    #[inline]
     pub fn finish(self, is_err: bool) {
         let this = ManuallyDrop::new(self);
-        this.complete(is_err);
+        this.complete(is_err, None);
     }
 
-    #[inline(always)]
-    fn complete(&self, is_err: bool) {
+    /// Ends the call with its outcome and the returned variant's label
+    /// (`#[autometrics(result_labels)]`).
+    #[inline]
+    pub fn finish_labelled(self, is_err: bool, label: Option<&'static str>) {
+        let this = ManuallyDrop::new(self);
+        this.complete(is_err, label);
+    }
+
+    #[inline]
+    fn complete(&self, is_err: bool, label: Option<&'static str>) {
         context::replace(self.caller);
-        end(self.metrics, self.desc, self.caller, self.start, is_err);
+        end(
+            self.metrics,
+            self.desc,
+            self.caller,
+            self.start,
+            is_err,
+            label,
+        );
     }
 }
 
 impl<const C: usize, const N: usize> Drop for Call<C, N> {
     fn drop(&mut self) {
-        self.complete(true);
+        self.complete(true, None);
     }
 }
 
@@ -123,14 +139,14 @@ enum AsyncState {
 
 /// Forces an async block's output type to the function's declared return
 /// type, so the result can be classified after `.await`.
-#[inline(always)]
+#[inline]
 pub fn typed<R, F: Future<Output = R>>(future: F) -> F {
     future
 }
 
 impl<F: Future, const C: usize, const N: usize> Instrumented<F, C, N> {
     /// Wraps the body of an instrumented `async fn`.
-    #[inline(always)]
+    #[inline]
     pub fn new(
         metrics: &'static FunctionMetrics<C, N>,
         desc: &'static FunctionDesc,
@@ -149,7 +165,7 @@ impl<F: Future, const C: usize, const N: usize> Instrumented<F, C, N> {
 struct Restore(*const FunctionDesc);
 
 impl Drop for Restore {
-    #[inline(always)]
+    #[inline]
     fn drop(&mut self) {
         context::replace(self.0);
     }
@@ -204,7 +220,14 @@ impl<F, const C: usize, const N: usize> Drop for Instrumented<F, C, N> {
             // the body. Only the panic is a result; a cancelled call has
             // none, so it is not counted, but it no longer runs either.
             if panicking() {
-                end(self.metrics, self.desc, caller_ptr(caller), start, true);
+                end(
+                    self.metrics,
+                    self.desc,
+                    caller_ptr(caller),
+                    start,
+                    true,
+                    None,
+                );
             } else if self.desc.tracks_concurrency() {
                 self.metrics.exit_concurrent();
             }
@@ -238,27 +261,23 @@ pub struct AsyncCall<const C: usize, const N: usize> {
 
 impl<const C: usize, const N: usize> AsyncCall<C, N> {
     /// Records the call with its outcome.
-    #[inline(always)]
+    #[inline]
     pub fn finish(self, is_err: bool) {
+        self.finish_labelled(is_err, None);
+    }
+
+    /// Records the call with its outcome and the returned variant's label.
+    #[inline]
+    pub fn finish_labelled(self, is_err: bool, label: Option<&'static str>) {
         let this = ManuallyDrop::new(self);
-        end(
-            this.metrics,
-            this.desc,
-            caller_ptr(this.caller),
-            this.start,
-            is_err,
-        );
+        let caller = caller_ptr(this.caller);
+        end(this.metrics, this.desc, caller, this.start, is_err, label);
     }
 }
 
 impl<const C: usize, const N: usize> Drop for AsyncCall<C, N> {
     fn drop(&mut self) {
-        end(
-            self.metrics,
-            self.desc,
-            caller_ptr(self.caller),
-            self.start,
-            true,
-        );
+        let caller = caller_ptr(self.caller);
+        end(self.metrics, self.desc, caller, self.start, true, None);
     }
 }

@@ -127,8 +127,12 @@ fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
     }
     // %f form with exactly the significant digits.
     if dp > 0 {
-        for i in 0..dp as usize {
-            w.push(if i < nd { digs[i] } else { b'0' });
+        let dp = dp as usize;
+        for &d in digs.iter().take(dp) {
+            w.push(d);
+        }
+        for _ in nd..dp {
+            w.push(b'0');
         }
     } else {
         w.push(b'0');

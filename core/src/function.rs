@@ -14,6 +14,7 @@
 use crate::metrics::{HistogramCell, ReadHistogram};
 use crate::objective::Objective;
 use crate::service::PackageInfo;
+use crate::variant::VariantStorage;
 use core::fmt;
 use core::ptr;
 use portable_atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -40,6 +41,7 @@ pub struct FunctionDesc {
     bounds: &'static [u64],
     track_concurrency: bool,
     storage: &'static dyn FunctionStorage,
+    labels: Option<&'static dyn VariantStorage>,
 }
 
 impl fmt::Debug for FunctionDesc {
@@ -64,6 +66,7 @@ impl FunctionDesc {
         bounds: &'static [u64],
         track_concurrency: bool,
         storage: &'static dyn FunctionStorage,
+        labels: Option<&'static dyn VariantStorage>,
     ) -> Self {
         Self {
             name,
@@ -73,6 +76,7 @@ impl FunctionDesc {
             bounds,
             track_concurrency,
             storage,
+            labels,
         }
     }
 
@@ -102,6 +106,9 @@ impl FunctionDesc {
     }
     pub(crate) fn storage(&self) -> &'static dyn FunctionStorage {
         self.storage
+    }
+    pub(crate) fn labels(&self) -> Option<&'static dyn VariantStorage> {
+        self.labels
     }
     /// The `service_name` label of this function's series.
     pub fn service_name(&self) -> &'static str {
@@ -148,7 +155,7 @@ impl Link {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn is_registered(&self) -> bool {
         self.state.load(Relaxed) == REGISTERED
     }
@@ -177,7 +184,7 @@ impl<const C: usize> CallerTable<C> {
     }
 
     /// The counter for a call from `caller` with this outcome.
-    #[inline(always)]
+    #[inline]
     fn cell(&self, caller: *const FunctionDesc, is_err: bool) -> &AtomicU64 {
         let r = is_err as usize;
         if caller.is_null() {
@@ -230,25 +237,32 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
         }
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn enter_concurrent(&self) {
         self.concurrent.fetch_add(1, Relaxed);
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn exit_concurrent(&self) {
         self.concurrent.fetch_sub(1, Relaxed);
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn record(
         &self,
         desc: &FunctionDesc,
         caller: *const FunctionDesc,
         is_err: bool,
+        label: Option<&'static str>,
         duration: Option<u64>,
     ) {
-        self.calls.cell(caller, is_err).fetch_add(1, Relaxed);
+        let labelled = match (label, desc.labels) {
+            (Some(l), Some(table)) => table.count_call(caller, is_err, l),
+            _ => false,
+        };
+        if !labelled {
+            self.calls.cell(caller, is_err).fetch_add(1, Relaxed);
+        }
         if let Some(d) = duration {
             self.histogram.observe(desc.bounds, d);
         }

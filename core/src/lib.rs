@@ -80,6 +80,7 @@ mod result;
 mod service;
 #[cfg(feature = "alloc")]
 mod snapshot;
+mod variant;
 pub mod visit;
 
 pub use buckets::{Buckets, DEFAULT_BUCKET_COUNT, DEFAULT_BUCKETS, MAX_BUCKETS};
@@ -96,6 +97,7 @@ pub use service::{AlreadySet, PackageInfo, set_package, set_service_name};
 pub use snapshot::{
     ExemplarSnapshot, FamilySnapshot, HistogramSnapshot, SeriesSnapshot, Snapshot, ValueSnapshot,
 };
+pub use variant::{DEFAULT_LABELLED_SERIES, ResultLabel};
 
 /// Instruments a function, an `async fn`, or every method of an `impl` block.
 ///
@@ -103,6 +105,10 @@ pub use snapshot::{
 /// for the arguments (`track_concurrency`, `objective = CONST`,
 /// `ok_if = path`, `error_if = path`, `buckets = CONST`, `crate = path`).
 pub use omnimetrics_macros::autometrics;
+
+/// Derives [`ResultLabel`] for an enum: each variant's name, or the text of
+/// `#[result_label = "..."]`, or none with `#[result_label(skip)]`.
+pub use omnimetrics_macros::ResultLabel;
 
 /// Registers an instrumented function before `main` where the platform runs
 /// constructors, so it is exported at zero before its first call. Emitted by
@@ -160,8 +166,11 @@ pub mod __private {
     pub use crate::function::{DEFAULT_CALLERS, FunctionDesc, FunctionMetrics};
     pub use crate::objective::Objective;
     pub use crate::registry::register_function;
-    pub use crate::result::{Probe, ProbeOther, ProbeResult};
+    pub use crate::result::{
+        Probe, ProbeLabel, ProbeNoLabel, ProbeOther, ProbeResult, ProbeSplitOther, ProbeSplitResult,
+    };
     pub use crate::service::{PackageInfo, first_of};
+    pub use crate::variant::{DEFAULT_LABELLED_SERIES, Split, VariantTable};
     pub use core;
 
     /// Runs a synchronous body; its type parameter pins the closure's return

@@ -106,6 +106,36 @@ fn visit_calls<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
         if overflow != [0, 0] {
             emit(OVERFLOW_CALLER, OVERFLOW_CALLER, overflow)?;
         }
+        if let Some(table) = f.labels() {
+            let mut failed = Ok(());
+            table.each(&mut |caller, is_err, label, value| {
+                if failed.is_err() {
+                    return;
+                }
+                let (result, caller_fn, caller_mod) = (
+                    if is_err { "error" } else { "ok" },
+                    caller.map_or("", |c| c.name()),
+                    caller.map_or("", |c| c.module()),
+                );
+                let labels = [
+                    Label::new("function", f.name()),
+                    Label::new("module", f.module()),
+                    Label::new("service_name", service),
+                    Label::new("result", result),
+                    Label::new("caller_function", caller_fn),
+                    Label::new("caller_module", caller_mod),
+                    Label::new("objective_name", objective),
+                    Label::new("objective_percentile", percentile),
+                    Label::new(result, label),
+                ];
+                failed = v.series(&Series {
+                    labels: &labels,
+                    value: SeriesValue::Counter(value),
+                    exemplar: None,
+                });
+            });
+            failed?;
+        }
     }
     Ok(())
 }

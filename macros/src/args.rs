@@ -8,7 +8,7 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Attribute, Path, Result};
 
-const EXPECTED: &str = "expected `track_concurrency`, `objective = CONST`, `ok_if = path`, `error_if = path`, `buckets = CONST` or `crate = path`";
+const EXPECTED: &str = "expected `track_concurrency`, `result_labels`, `objective = CONST`, `ok_if = path`, `error_if = path`, `buckets = CONST` or `crate = path`";
 
 /// How to decide a call's result.
 pub(crate) enum Outcome {
@@ -22,6 +22,7 @@ pub(crate) enum Outcome {
 
 pub(crate) struct Args {
     pub(crate) track_concurrency: bool,
+    pub(crate) result_labels: bool,
     pub(crate) objective: Option<Path>,
     pub(crate) outcome: Outcome,
     pub(crate) buckets: Option<Path>,
@@ -32,6 +33,7 @@ impl Default for Args {
     fn default() -> Self {
         Self {
             track_concurrency: false,
+            result_labels: false,
             objective: None,
             outcome: Outcome::ByType,
             buckets: None,
@@ -71,8 +73,21 @@ impl Args {
                 return Err(meta.error("`track_concurrency` takes no value"));
             }
             self.track_concurrency = true;
+        } else if path.is_ident("result_labels") {
+            if self.result_labels {
+                return Err(meta.error("`result_labels` is given twice"));
+            }
+            if meta.input.peek(syn::Token![=]) {
+                return Err(meta.error("`result_labels` takes no value"));
+            }
+            self.result_labels = true;
         } else if path.is_ident("objective") {
-            let value: Path = meta.value()?.parse()?;
+            let value: Path = meta.value()?.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "`objective` takes the path of a `const` `omnimetrics::Objective`, e.g. `objective = API_SLO`",
+                )
+            })?;
             if self.objective.replace(value).is_some() {
                 return Err(meta.error("`objective` is given twice"));
             }
@@ -89,7 +104,12 @@ impl Args {
                 Outcome::ErrorIf(value)
             };
         } else if path.is_ident("buckets") {
-            let value: Path = meta.value()?.parse()?;
+            let value: Path = meta.value()?.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "`buckets` takes the path of a `const` `omnimetrics::Buckets`, e.g. `buckets = FAST_BUCKETS`",
+                )
+            })?;
             if self.buckets.replace(value).is_some() {
                 return Err(meta.error("`buckets` is given twice"));
             }
@@ -124,13 +144,14 @@ mod tests {
     fn accepts_every_argument() {
         let a = Args::parse(quote!(
             track_concurrency,
+            result_labels,
             objective = API,
             ok_if = is_ok,
             buckets = B,
             crate = ::om
         ))
         .unwrap();
-        assert!(a.track_concurrency);
+        assert!(a.track_concurrency && a.result_labels);
         assert!(a.objective.is_some() && a.buckets.is_some() && a.krate.is_some());
         assert!(matches!(a.outcome, Outcome::OkIf(_)));
     }
@@ -140,7 +161,7 @@ mod tests {
         assert!(err(quote!(tracked)).starts_with("unknown argument `tracked`"));
         assert!(err(quote!(ok_if = a, error_if = b)).contains("cannot be combined"));
         assert!(err(quote!(objective = API, objective = API)).contains("twice"));
-        assert!(err(quote!(objective = "api")).contains("expected"));
+        assert!(err(quote!(objective = "api")).contains("takes the path of a `const`"));
         assert!(err(quote!(track_concurrency = true)).contains("takes no value"));
     }
 }

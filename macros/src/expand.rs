@@ -103,7 +103,13 @@ fn unraw(ident: &syn::Ident) -> String {
 
 /// Where the facade crate is, seen from the user's crate.
 fn facade(args: &Args) -> TokenStream {
-    if let Some(path) = &args.krate {
+    facade_path(args.krate.as_ref())
+}
+
+/// The facade's path: `explicit` if given, else its name (or rename) in the
+/// user's `Cargo.toml`.
+pub(crate) fn facade_path(explicit: Option<&Path>) -> TokenStream {
+    if let Some(path) = explicit {
         return path.to_token_stream();
     }
     match proc_macro_crate::crate_name("omnimetrics") {
@@ -141,6 +147,21 @@ fn mentions_impl(tokens: TokenStream) -> bool {
     })
 }
 
+/// The returned variant's label, for `result_labels`.
+fn label_expr(krate: &TokenStream, value: &syn::Ident) -> TokenStream {
+    quote! {{
+        #[allow(unused_imports)]
+        use #krate::__private::{
+            ProbeLabel as _, ProbeNoLabel as _, ProbeSplitOther as _, ProbeSplitResult as _,
+        };
+        match (&&#krate::__private::Probe(&#value)).__omnimetrics_split() {
+            #krate::__private::Split::Ok(v) => (&&#krate::__private::Probe(v)).__omnimetrics_label(),
+            #krate::__private::Split::Err(e) => (&&#krate::__private::Probe(e)).__omnimetrics_label(),
+            #krate::__private::Split::Other(o) => (&&#krate::__private::Probe(o)).__omnimetrics_label(),
+        }
+    }}
+}
+
 fn outcome_expr(krate: &TokenStream, outcome: &Outcome, value: &syn::Ident) -> TokenStream {
     match outcome {
         Outcome::OkIf(p) => quote_spanned!(p.span()=> !#p(&#value)),
@@ -169,7 +190,23 @@ fn statics(krate: &TokenStream, args: &Args, name: &str) -> TokenStream {
         }
     });
     let track = args.track_concurrency;
+    let (labels_static, labels) = if args.result_labels {
+        (
+            quote! {
+                static __OMNIMETRICS_LABELS: #krate::__private::VariantTable<
+                    { #krate::__private::DEFAULT_LABELLED_SERIES },
+                > = #krate::__private::VariantTable::new();
+            },
+            quote!(#krate::__private::core::option::Option::Some(&__OMNIMETRICS_LABELS)),
+        )
+    } else {
+        (
+            quote!(),
+            quote!(#krate::__private::core::option::Option::None),
+        )
+    };
     quote! {
+        #labels_static
         const __OMNIMETRICS_BOUNDS: &[u64] = #buckets.bounds();
         static __OMNIMETRICS_METRICS: #krate::__private::FunctionMetrics<
             { #krate::__private::DEFAULT_CALLERS },
@@ -184,6 +221,7 @@ fn statics(krate: &TokenStream, args: &Args, name: &str) -> TokenStream {
                 __OMNIMETRICS_BOUNDS,
                 #track,
                 &__OMNIMETRICS_METRICS,
+                #labels,
             );
         #check
         #krate::__register_before_main!(__OMNIMETRICS_DESC);
@@ -210,6 +248,12 @@ fn instrument(
     let value = syn::Ident::new("__omnimetrics_value", Span::mixed_site());
     let call = syn::Ident::new("__omnimetrics_call", Span::mixed_site());
     let is_err = outcome_expr(&krate, &args.outcome, &value);
+    let finish = if args.result_labels {
+        let label = label_expr(&krate, &value);
+        quote!(#call.finish_labelled(#is_err, #label))
+    } else {
+        quote!(#call.finish(#is_err))
+    };
     let body = if sig.asyncness.is_some() {
         quote! {
             #statics
@@ -219,7 +263,7 @@ fn instrument(
                 #krate::__private::typed::<#ret_ty, _>(async move #block),
             )
             .await;
-            #call.finish(#is_err);
+            #finish;
             #value
         }
     } else {
@@ -228,7 +272,7 @@ fn instrument(
             let #call = #krate::__private::Call::enter(&__OMNIMETRICS_METRICS, &__OMNIMETRICS_DESC);
             #[allow(clippy::redundant_closure_call)]
             let #value = #krate::__private::call_once::<#ret_ty, _>(move || #block);
-            #call.finish(#is_err);
+            #finish;
             #value
         }
     };

@@ -28,6 +28,9 @@
 //!
 //! # Arguments
 //! - `track_concurrency`: also export `function_calls_concurrent`.
+//! - `result_labels`: add an `ok="Variant"` / `error="Variant"` label naming
+//!   the returned variant, for types that implement `omnimetrics::ResultLabel`
+//!   (derive it).
 //! - `objective = CONST`: an [`Objective`](https://docs.rs/omnimetrics) the
 //!   function counts towards; its latency threshold must be one of the
 //!   function's bucket boundaries, or the program does not compile.
@@ -49,6 +52,7 @@
 //! [omnimetrics]: https://docs.rs/omnimetrics
 
 mod args;
+mod derive;
 mod docs;
 mod expand;
 
@@ -59,6 +63,15 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn autometrics(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::autometrics(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives `omnimetrics::ResultLabel` for an enum. Use it through the
+/// `omnimetrics` crate.
+#[proc_macro_derive(ResultLabel, attributes(result_label))]
+pub fn result_label(item: TokenStream) -> TokenStream {
+    derive::result_label(item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -1,1 +1,4 @@
-//! Shared helpers for the cross-crate tests.
+//! Cross-crate tests of omnimetrics. The tests live in `tests/`, one
+//! concern per file (each file is its own test binary, so a counting
+//! global allocator in one does not disturb the others); `ui/` holds the
+//! `trybuild` cases of the `#[autometrics]` attribute.

@@ -1,0 +1,6 @@
+#[omnimetrics::autometrics]
+const fn f() -> u8 {
+    1
+}
+
+fn main() {}

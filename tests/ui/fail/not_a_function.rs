@@ -1,0 +1,4 @@
+#[omnimetrics::autometrics]
+struct S;
+
+fn main() {}

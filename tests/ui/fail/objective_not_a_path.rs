@@ -1,0 +1,4 @@
+#[omnimetrics::autometrics(objective = "api")]
+fn f() {}
+
+fn main() {}

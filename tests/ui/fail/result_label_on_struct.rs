@@ -1,0 +1,4 @@
+#[derive(omnimetrics::ResultLabel)]
+struct NotAnEnum;
+
+fn main() {}

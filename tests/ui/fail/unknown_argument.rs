@@ -1,0 +1,4 @@
+#[omnimetrics::autometrics(track_concurrent)]
+fn f() {}
+
+fn main() {}
