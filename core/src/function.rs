@@ -133,6 +133,8 @@ pub struct FunctionView<'a> {
     pub(crate) overflow: &'a [AtomicU64; 2],
     pub(crate) histogram: &'a dyn ReadHistogram,
     pub(crate) concurrent: &'a AtomicUsize,
+    #[cfg(feature = "std")]
+    pub(crate) exemplar: &'a crate::exemplar::ExemplarSlot,
 }
 
 /// The intrusive registry link of a function (see [`registry`](crate::registry)).
@@ -218,6 +220,8 @@ pub struct FunctionMetrics<const C: usize, const N: usize> {
     histogram: HistogramCell<N>,
     concurrent: AtomicUsize,
     pub(crate) link: Link,
+    #[cfg(feature = "std")]
+    exemplar: crate::exemplar::ExemplarSlot,
 }
 
 impl<const C: usize, const N: usize> Default for FunctionMetrics<C, N> {
@@ -234,6 +238,8 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             histogram: HistogramCell::new(),
             concurrent: AtomicUsize::new(0),
             link: Link::new(),
+            #[cfg(feature = "std")]
+            exemplar: crate::exemplar::ExemplarSlot::new(),
         }
     }
 
@@ -266,6 +272,15 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
         if let Some(d) = duration {
             self.histogram.observe(desc.bounds, d);
         }
+        #[cfg(feature = "std")]
+        if let Some(trace) = crate::exemplar::current() {
+            self.exemplar.record(&crate::exemplar::Recorded {
+                trace,
+                duration_ns: duration.unwrap_or(u64::MAX),
+                caller: caller as usize,
+                is_err,
+            });
+        }
     }
 }
 
@@ -282,6 +297,8 @@ impl<const C: usize, const N: usize> FunctionStorage for FunctionMetrics<C, N> {
             overflow: &self.calls.overflow,
             histogram: &self.histogram,
             concurrent: &self.concurrent,
+            #[cfg(feature = "std")]
+            exemplar: &self.exemplar,
         }
     }
 }
@@ -313,6 +330,18 @@ impl FunctionView<'_> {
 
     pub(crate) fn concurrent(&self) -> usize {
         self.concurrent.load(Relaxed)
+    }
+
+    /// The last exemplar recorded, if any.
+    pub(crate) fn exemplar(&self) -> Option<crate::exemplar::Recorded> {
+        #[cfg(feature = "std")]
+        {
+            self.exemplar.read()
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            None
+        }
     }
 }
 

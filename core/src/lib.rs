@@ -70,6 +70,10 @@ mod call;
 pub mod clock;
 mod context;
 mod decimal;
+#[cfg(feature = "std")]
+pub mod exemplar;
+#[cfg(not(feature = "std"))]
+mod exemplar;
 mod function;
 mod live;
 pub mod metrics;

@@ -5,14 +5,16 @@
 //! seen, zero or not, so `rate()` and `increase()` see a series before its
 //! first increment; the overflow slot shows once it has counted something.
 
-use crate::buckets::MAX_BUCKETS;
-use crate::decimal::DecimalBuf;
+use crate::buckets::{MAX_BUCKETS, bucket_index};
+use crate::decimal::{Decimal, DecimalBuf};
+use crate::exemplar::{Recorded, hex};
 use crate::function::OVERFLOW_CALLER;
 use crate::registry::{functions, metric_families};
 use crate::service;
 use crate::visit::{
-    FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue, Source, Visitor,
+    Exemplar, FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue, Source, Visitor,
 };
+use core::ptr;
 
 /// The family names of SPEC.
 pub mod names {
@@ -76,8 +78,19 @@ fn visit_calls<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
             None => ("", ""),
         };
         let service = f.service_name();
-        let mut emit = |caller_fn: &str, caller_mod: &str, counts: [u64; 2]| {
-            for (result, value) in [("ok", counts[0]), ("error", counts[1])] {
+        let recorded = view.exemplar();
+        let mut ids = TraceIds::new();
+        let trace_labels = recorded.map(|r| ids.labels(&r));
+        let trace_labels = trace_labels.as_ref().map_or(&[][..], |l| l.as_slice());
+        let mut emit = |caller: usize, caller_fn: &str, caller_mod: &str, counts: [u64; 2]| {
+            for (is_err, result, value) in [(false, "ok", counts[0]), (true, "error", counts[1])] {
+                let exemplar = recorded
+                    .filter(|r| r.caller == caller && r.is_err == is_err)
+                    .map(|_| Exemplar {
+                        labels: trace_labels,
+                        value: Decimal::new(1, 0),
+                        bucket: None,
+                    });
                 let labels = [
                     Label::new("function", f.name()),
                     Label::new("module", f.module()),
@@ -91,20 +104,20 @@ fn visit_calls<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
                 v.series(&Series {
                     labels: &labels,
                     value: SeriesValue::Counter(value),
-                    exemplar: None,
+                    exemplar,
                 })?;
             }
             Ok(())
         };
         for (caller, counts) in view.callers() {
             match caller {
-                Some(c) => emit(c.name(), c.module(), counts)?,
-                None => emit("", "", counts)?,
+                Some(c) => emit(ptr::from_ref(c) as usize, c.name(), c.module(), counts)?,
+                None => emit(0, "", "", counts)?,
             }
         }
         let overflow = view.overflow();
         if overflow != [0, 0] {
-            emit(OVERFLOW_CALLER, OVERFLOW_CALLER, overflow)?;
+            emit(usize::MAX, OVERFLOW_CALLER, OVERFLOW_CALLER, overflow)?;
         }
         if let Some(table) = f.labels() {
             let mut failed = Ok(());
@@ -181,6 +194,14 @@ fn visit_durations<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
             Label::new("objective_percentile", percentile),
             Label::new("objective_latency_threshold", threshold),
         ];
+        let recorded = view.exemplar().filter(|r| r.duration_ns != u64::MAX);
+        let mut ids = TraceIds::new();
+        let trace_labels = recorded.map(|r| ids.labels(&r));
+        let exemplar = recorded.zip(trace_labels.as_ref()).map(|(r, l)| Exemplar {
+            labels: l.as_slice(),
+            value: Decimal::new(r.duration_ns, 9),
+            bucket: Some(bucket_index(f.bounds(), r.duration_ns)),
+        });
         v.series(&Series {
             labels: &labels,
             value: SeriesValue::Histogram(HistogramSample {
@@ -189,7 +210,7 @@ fn visit_durations<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
                 counts,
                 sum,
             }),
-            exemplar: None,
+            exemplar,
         })?;
     }
     Ok(())
@@ -220,4 +241,34 @@ fn visit_concurrency<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
         })?;
     }
     Ok(())
+}
+
+/// Stack space for an exemplar's `trace_id` / `span_id` label values.
+struct TraceIds {
+    trace: [u8; 32],
+    span: [u8; 16],
+}
+
+impl TraceIds {
+    fn new() -> Self {
+        Self {
+            trace: [0; 32],
+            span: [0; 16],
+        }
+    }
+
+    /// `trace_id` and, when known, `span_id` (well within OpenMetrics'
+    /// 128-character limit for exemplar labels).
+    fn labels(&mut self, r: &Recorded) -> heapless::Vec<Label<'_>, 2> {
+        let mut out = heapless::Vec::new();
+        let (trace, span) = (&mut self.trace, &mut self.span);
+        let _ = out.push(Label::new("trace_id", hex(r.trace.trace_id, trace)));
+        if r.trace.span_id != 0 {
+            let _ = out.push(Label::new(
+                "span_id",
+                hex(u128::from(r.trace.span_id), span),
+            ));
+        }
+        out
+    }
 }

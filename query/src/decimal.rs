@@ -74,7 +74,7 @@ impl<'a> Decimal<'a> {
 /// Writes `mantissa / 10^scale` in the shortest exact decimal form
 /// (`format_scaled(1, 3)` is `0.001`, `format_scaled(60, 1)` is `6`).
 pub(crate) fn format_scaled(mut mantissa: u64, mut scale: u32) -> String {
-    while scale > 0 && mantissa % 10 == 0 {
+    while scale > 0 && mantissa.is_multiple_of(10) {
         mantissa /= 10;
         scale -= 1;
     }
@@ -127,22 +127,21 @@ pub(crate) fn format_ratio(num: u64, den: u64) -> String {
     let (num, den) = (num / g, den / g);
     // den = 2^a * 5^b has an exact decimal expansion with max(a, b) digits.
     let (mut rest, mut twos, mut fives) = (den, 0u32, 0u32);
-    while rest % 2 == 0 {
+    while rest.is_multiple_of(2) {
         rest /= 2;
         twos += 1;
     }
-    while rest % 5 == 0 {
+    while rest.is_multiple_of(5) {
         rest /= 5;
         fives += 1;
     }
     let scale = twos.max(fives);
-    if rest == 1 {
-        if let Some(mantissa) = 10u64
+    if rest == 1
+        && let Some(mantissa) = 10u64
             .checked_pow(scale)
             .and_then(|p| num.checked_mul(p / den))
-        {
-            return format_scaled(mantissa, scale);
-        }
+    {
+        return format_scaled(mantissa, scale);
     }
     format!("({num} / {den})")
 }

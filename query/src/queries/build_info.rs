@@ -14,8 +14,7 @@ use super::QueryOptions;
 fn latest_build_info(opts: &QueryOptions) -> String {
     format!(
         "group by (instance, job, version, commit) (topk by (instance, job) (1, \
-         timestamp(build_info) or on (instance, job) \
-         max_over_time(timestamp(build_info)[{}:1m])))",
+         timestamp(build_info) or on (instance, job) last_over_time(build_info[{}])))",
         opts.build_info_lookback()
     )
 }

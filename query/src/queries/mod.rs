@@ -27,28 +27,37 @@
 //! (X * on (instance, job) group_left (version, commit) LATEST) or ignoring (version, commit) X
 //!
 //! LATEST = group by (instance, job, version, commit) (topk by (instance, job) (1,
-//!            timestamp(build_info)
-//!            or on (instance, job) max_over_time(timestamp(build_info)[1h:1m])))
+//!            timestamp(build_info) or on (instance, job) last_over_time(build_info[1h])))
 //! ```
 //!
-//! - `or ignoring (version, commit) X` puts back the series that found no
-//!   `build_info` partner (missing `build_info`; push or remote-write
-//!   sources that have no `up` series either), without counting the joined
-//!   ones twice.
-//! - The subquery remembers when each `build_info` series was last seen in
-//!   the lookback (`1h`), so a `build_info` scraped less often than the
-//!   query step, or briefly absent, still labels the data.
-//! - After a deploy on the same target, the old and the new `build_info`
-//!   both exist within the lookback; a plain `last_over_time(build_info[1h])`
-//!   on the right of `group_left` then fails with "many-to-many matching not
-//!   allowed" for an hour. `topk by (instance, job) (1, ...)` over the
-//!   last-seen timestamps keeps the newest series of each target, and the
-//!   current sample's own timestamp (`timestamp(build_info)`) makes a new
-//!   version show at once.
-//! - `group by` turns the timestamps back into the value `1`.
+//! Each piece answers one way in which a plain
+//! `X * on (instance, job) group_left (version, commit) build_info` fails:
 //!
-//! Each of these cases was checked against a real Prometheus 2.42
-//! (`tests/prometheus.rs`).
+//! - **`build_info` missing** (an older exporter, a source that never sent
+//!   it): `*` drops every series of `X` without a partner.
+//!   `or ignoring (version, commit) X` puts back exactly the series that
+//!   found none (a joined series differs from its original only by
+//!   `version`/`commit`), so nothing is counted twice. Unlike a fallback on
+//!   `up`, this also works for pushed and remote-written data, which has no
+//!   `up` series of its own target.
+//! - **`build_info` scraped or pushed less often than the query step, or
+//!   gone stale**: `last_over_time(build_info[1h])` still finds the last
+//!   sample of the past hour (range selectors skip staleness markers).
+//! - **A new version on the same target** (same `instance` and `job`): for
+//!   an hour, `last_over_time` holds both the old and the new `build_info`,
+//!   and `group_left` then fails with "many-to-many matching not allowed".
+//!   So the current sample is preferred: `timestamp(build_info)` (the
+//!   sample's own time) exists only for series scraped within the last five
+//!   minutes and not marked stale, which after a redeploy is the new one
+//!   alone, and `or on (instance, job)` uses the hour-long fallback only for
+//!   targets without a current sample. `topk by (instance, job) (1, ...)`
+//!   keeps one series per target in every case (the newest, where there is
+//!   a current one), so the join can never fail.
+//! - `group by (...)` turns the values back into `1`, so `*` leaves the data
+//!   unchanged.
+//!
+//! The lookback (`1h`) is [`QueryOptions::build_info_lookback`]. All cases
+//! were checked against a real Prometheus 2.42 (`tests/prometheus.rs`).
 
 mod build_info;
 mod doc;
@@ -156,7 +165,7 @@ fn errors_over_calls(f: &FunctionRef<'_>, side: Side, opts: &QueryOptions) -> St
 /// let sel = r#"{__name__=~"function_calls(_count)?(_total)?",function="checkout",module="shop::api",service_name="shop"}"#;
 /// let rate = format!("rate({sel}[5m])");
 /// let latest = "group by (instance, job, version, commit) (topk by (instance, job) (1, \
-///     timestamp(build_info) or on (instance, job) max_over_time(timestamp(build_info)[1h:1m])))";
+///     timestamp(build_info) or on (instance, job) last_over_time(build_info[1h])))";
 /// assert_eq!(
 ///     request_rate(&f, &QueryOptions::default()),
 ///     format!(
@@ -194,10 +203,18 @@ pub fn error_ratio(f: &FunctionRef<'_>, opts: &QueryOptions) -> String {
 ///
 /// let f = FunctionRef::new("checkout", "shop::api", "shop");
 /// let q = latency_quantile(&f, 0.99, &QueryOptions::default());
-/// assert!(q.starts_with(
-///     "histogram_quantile(0.99, sum by (le, function, module, service_name, version, commit) ((rate(\
-///      {__name__=~\"function_calls_duration(_seconds)?_bucket\",function=\"checkout\","
-/// ));
+/// let sel = r#"{__name__=~"function_calls_duration(_seconds)?_bucket",function="checkout",module="shop::api",service_name="shop"}"#;
+/// let rate = format!("rate({sel}[5m])");
+/// let latest = "group by (instance, job, version, commit) (topk by (instance, job) (1, \
+///     timestamp(build_info) or on (instance, job) last_over_time(build_info[1h])))";
+/// assert_eq!(
+///     q,
+///     format!(
+///         "histogram_quantile(0.99, sum by (le, function, module, service_name, version, commit) (\
+///          ({rate} * on (instance, job) group_left (version, commit) {latest}) \
+///          or ignoring (version, commit) {rate}))"
+///     ),
+/// );
 /// ```
 pub fn latency_quantile(f: &FunctionRef<'_>, quantile: f64, opts: &QueryOptions) -> String {
     let buckets = format!(
@@ -219,9 +236,18 @@ pub fn latency_quantile(f: &FunctionRef<'_>, quantile: f64, opts: &QueryOptions)
 ///
 /// let f = FunctionRef::new("checkout", "shop::api", "");
 /// let q = concurrent_calls(&f, &QueryOptions::default());
-/// assert!(q.starts_with(
-///     r#"sum by (function, module, service_name, version, commit) (({__name__="function_calls_concurrent",function="checkout",module="shop::api"} * on"#
-/// ));
+/// // An empty service name matches every service.
+/// let sel = r#"{__name__="function_calls_concurrent",function="checkout",module="shop::api"}"#;
+/// let latest = "group by (instance, job, version, commit) (topk by (instance, job) (1, \
+///     timestamp(build_info) or on (instance, job) last_over_time(build_info[1h])))";
+/// assert_eq!(
+///     q,
+///     format!(
+///         "sum by (function, module, service_name, version, commit) (\
+///          ({sel} * on (instance, job) group_left (version, commit) {latest}) \
+///          or ignoring (version, commit) {sel})"
+///     ),
+/// );
 /// ```
 pub fn concurrent_calls(f: &FunctionRef<'_>, opts: &QueryOptions) -> String {
     let gauge = select(f, Side::Own, CONCURRENT, &[]);
@@ -288,7 +314,7 @@ mod tests {
         let q = latency_quantile(&FunctionRef::new("f", "m", "s"), 0.5, &opts);
         assert!(q.starts_with("histogram_quantile(0.5, "));
         assert_eq!(q.matches("[2m])").count(), 2);
-        assert_eq!(q.matches("[6h:1m]").count(), 1);
+        assert_eq!(q.matches("(build_info[6h])").count(), 1);
         assert!(!q.contains("[5m]"));
     }
 }

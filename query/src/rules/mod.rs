@@ -19,7 +19,10 @@
 //!   calls, from `function_calls_duration_seconds_bucket` (the `+Inf` bucket
 //!   counts all calls);
 //! - under the traffic floor (by default 1 call per minute over the window)
-//!   no ratio is recorded, so nothing can fire.
+//!   no ratio is recorded, so nothing can fire. The floor is compared with
+//!   `rate()` over the same window, which for a series younger than the
+//!   window counts the missing time as no traffic: a new, quiet service
+//!   gets its long-window ratios a little later.
 //!
 //! Then two alerts, named `High Error Rate SLO - <p>%` or
 //! `High Latency SLO - <p>%`, with `budget = 1 - p / 100`:
@@ -29,7 +32,8 @@
 //! | `page` | 5m and 1h ratios over 14.4 × budget, or 30m and 6h over 6 × budget |
 //! | `ticket` | 2h and 1d ratios over 3 × budget, or 6h and 3d over 1 × budget |
 //!
-//! (The factors are those of a 30-day period; another period scales them.)
+//! (The factors are those of a 30-day period; another period scales them.
+//! At 90 %, 14.4 × budget is 144 %, so only the 30m/6h pair can page.)
 //! Alerts carry `severity`, `category`, the SLI's own labels, the configured
 //! labels, and `summary`/`description` annotations plus the configured ones.
 //!

@@ -84,10 +84,10 @@ impl ObjectiveSpec {
         if self.name.is_empty() {
             return Err(RulesError::EmptyObjectiveName);
         }
-        if let ObjectiveKind::Latency { threshold } = &self.kind {
-            if Decimal::parse(threshold).is_none() {
-                return Err(RulesError::InvalidThreshold(threshold.clone()));
-            }
+        if let ObjectiveKind::Latency { threshold } = &self.kind
+            && Decimal::parse(threshold).is_none()
+        {
+            return Err(RulesError::InvalidThreshold(threshold.clone()));
         }
         error_budget(&self.percentile)
             .ok_or_else(|| RulesError::InvalidPercentile(self.percentile.clone()))
