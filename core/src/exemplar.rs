@@ -101,6 +101,9 @@ impl ExemplarSlot {
         {
             return;
         }
+        // Readers that see any of the stores below must also see the odd
+        // sequence number (and retry): the release fence orders them after it.
+        fence(Ordering::Release);
         self.trace_hi
             .store((r.trace.trace_id >> 64) as u64, Ordering::Relaxed);
         self.trace_lo

@@ -68,6 +68,8 @@ extern crate std;
 mod buckets;
 mod call;
 pub mod clock;
+#[cfg(all(test, feature = "std"))]
+mod concurrency_tests;
 mod context;
 mod decimal;
 #[cfg(feature = "std")]

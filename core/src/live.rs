@@ -272,3 +272,35 @@ impl TraceIds {
         out
     }
 }
+
+#[cfg(all(test, not(feature = "std"), feature = "alloc"))]
+mod no_clock_tests {
+    //! Built without `std`, so without the default clock: calls and results
+    //! are counted, durations are absent (no histogram series), never
+    //! invented. Run with `cargo test -p omnimetrics --no-default-features
+    //! --features alloc`.
+    extern crate std;
+
+    use crate::Snapshot;
+
+    #[crate::autometrics]
+    fn without_clock(fail: bool) -> Result<(), ()> {
+        if fail { Err(()) } else { Ok(()) }
+    }
+
+    #[test]
+    fn counts_without_durations() {
+        assert!(!crate::clock::is_available());
+        without_clock(false).unwrap();
+        without_clock(true).unwrap_err();
+        let snap = Snapshot::capture(&crate::registry());
+        let c = |r| {
+            snap.counter_sum(
+                "function_calls",
+                &[("function", "without_clock"), ("result", r)],
+            )
+        };
+        assert_eq!((c("ok"), c("error")), (1, 1));
+        assert!(snap.family(crate::names::DURATION).is_none());
+    }
+}
