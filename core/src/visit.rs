@@ -176,3 +176,9 @@ pub trait Source {
     /// order, each family once.
     fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error>;
 }
+
+impl<S: Source + ?Sized> Source for &S {
+    fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error> {
+        (**self).visit(visitor)
+    }
+}

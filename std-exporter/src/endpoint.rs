@@ -17,7 +17,8 @@ use http::header::{
     ACCEPT, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, VARY, WWW_AUTHENTICATE,
 };
 use http::{HeaderMap, Response, StatusCode};
-use omnimetrics::Registry;
+use omnimetrics::visit::Source;
+use omnimetrics::{Registry, Snapshot};
 use omnimetrics_sinks::text::{self, Format};
 use std::borrow::Cow;
 use std::fmt;
@@ -56,8 +57,24 @@ struct Inner {
     auth: Auth,
     gzip: bool,
     process: bool,
+    /// What is served instead of the live registry, if anything.
+    custom: Option<Custom>,
     /// The length of the last response, to size the next buffer in one go.
     size_hint: AtomicUsize,
+}
+
+/// A source chosen with [`Endpoint::with_source`], kept as two monomorphic
+/// closures: `Source::visit` is generic, so it cannot sit behind `dyn`.
+#[derive(Clone)]
+struct Custom {
+    render: Arc<dyn Fn(Format, bool, &mut String) -> fmt::Result + Send + Sync>,
+    snapshot: Arc<dyn Fn(bool) -> Snapshot + Send + Sync>,
+}
+
+impl fmt::Debug for Custom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Custom")
+    }
 }
 
 impl Default for Inner {
@@ -66,6 +83,7 @@ impl Default for Inner {
             auth: Auth::none(),
             gzip: true,
             process: true,
+            custom: None,
             size_hint: AtomicUsize::new(4096),
         }
     }
@@ -77,6 +95,7 @@ impl Clone for Inner {
             auth: self.auth.clone(),
             gzip: self.gzip,
             process: self.process,
+            custom: self.custom.clone(),
             size_hint: AtomicUsize::new(self.size_hint.load(Ordering::Relaxed)),
         }
     }
@@ -106,14 +125,57 @@ impl Endpoint {
         self
     }
 
+    /// Serves `source` instead of the live registry (the process metrics
+    /// still follow it, unless turned off). A bridge serving the snapshots of
+    /// remote devices uses this; to serve both, pass a [`Chain`] of the
+    /// registry and the other source.
+    ///
+    /// ```
+    /// use omnimetrics::metrics::Counter;
+    /// use omnimetrics::Snapshot;
+    /// use omnimetrics_exporter::{Endpoint, Format};
+    ///
+    /// static SEEN: Counter = Counter::new("frames_seen_total", "Frames seen.");
+    /// SEEN.inc();
+    /// // A frozen copy, served as if it were live.
+    /// let frozen = Snapshot::capture(&omnimetrics::registry());
+    /// let endpoint = Endpoint::new().with_process_metrics(false).with_source(frozen);
+    /// SEEN.inc();
+    /// let text = endpoint.render(Format::Prometheus).unwrap();
+    /// assert!(text.contains("frames_seen_total 1\n"));
+    /// assert_eq!(endpoint.snapshot().counter_sum("frames_seen", &[]), 1);
+    /// ```
+    pub fn with_source<S: Source + Send + Sync + 'static>(mut self, source: S) -> Self {
+        let source = Arc::new(source);
+        let for_snapshot = Arc::clone(&source);
+        Arc::make_mut(&mut self.inner).custom = Some(Custom {
+            render: Arc::new(move |format, process, out| {
+                let chained = Chain::new(&*source, process.then_some(ProcessMetrics));
+                text::encode(&chained, format, out)
+            }),
+            snapshot: Arc::new(move |process| {
+                Snapshot::capture(&Chain::new(&*for_snapshot, process.then_some(ProcessMetrics)))
+            }),
+        });
+        self
+    }
+
     /// The credentials scrapes must present.
     pub fn auth(&self) -> &Auth {
         &self.inner.auth
     }
 
-    /// What a scrape returns: the registry, then the process metrics if
+    /// A copy of what a scrape returns now: the registry (or the source of
+    /// [`with_source`](Self::with_source)), then the process metrics if
     /// enabled.
-    pub fn source(&self) -> Chain<Registry, ProcessMetrics> {
+    pub fn snapshot(&self) -> Snapshot {
+        match &self.inner.custom {
+            Some(c) => (c.snapshot)(self.inner.process),
+            None => Snapshot::capture(&self.default_source()),
+        }
+    }
+
+    fn default_source(&self) -> Chain<Registry, ProcessMetrics> {
         Chain::new(
             omnimetrics::registry(),
             self.inner.process.then_some(ProcessMetrics),
@@ -124,7 +186,10 @@ impl Endpoint {
     pub fn render(&self, format: Format) -> Result<String, fmt::Error> {
         let hint = self.inner.size_hint.load(Ordering::Relaxed);
         let mut out = String::with_capacity(hint + hint / 8);
-        text::encode(&self.source(), format, &mut out)?;
+        match &self.inner.custom {
+            Some(c) => (c.render)(format, self.inner.process, &mut out)?,
+            None => text::encode(&self.default_source(), format, &mut out)?,
+        }
         self.inner.size_hint.store(out.len(), Ordering::Relaxed);
         Ok(out)
     }

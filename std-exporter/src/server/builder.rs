@@ -50,6 +50,8 @@ pub struct ExporterBuilder {
     max_header_bytes: usize,
     max_headers: usize,
     max_connections: usize,
+    /// An endpoint to start from (its source), set by [`Self::source`].
+    base: Option<Endpoint>,
 }
 
 /// Credentials as given, checked at build time.
@@ -97,6 +99,7 @@ impl Default for ExporterBuilder {
             max_header_bytes: 16 * 1024,
             max_headers: 64,
             max_connections: 128,
+            base: None,
         }
     }
 }
@@ -153,6 +156,13 @@ impl ExporterBuilder {
     /// and [`basic_auth`](Self::basic_auth)).
     pub fn auth(mut self, auth: Auth) -> Self {
         self.credentials = Credentials::Ready(auth);
+        self
+    }
+
+    /// Serves `source` instead of the live registry (see
+    /// [`Endpoint::with_source`]).
+    pub fn source<S: omnimetrics::visit::Source + Send + Sync + 'static>(mut self, source: S) -> Self {
+        self.base = Some(Endpoint::new().with_source(source));
         self
     }
 
@@ -267,7 +277,10 @@ impl ExporterBuilder {
                 reason: "zero would refuse every scrape; allow at least a few",
             });
         }
-        let endpoint = Endpoint::new()
+        let endpoint = self
+            .base
+            .clone()
+            .unwrap_or_default()
             .with_auth(auth)
             .with_gzip(self.gzip)
             .with_process_metrics(self.process);
