@@ -58,12 +58,12 @@ fn racing_claims_keep_every_count() {
         .map(|t| {
             thread::spawn(move || {
                 for i in 0..ROUNDS {
-                    let _ = labelled(if (t as u64 + i) % 2 == 0 {
+                    let _ = labelled(if (t as u64 + i).is_multiple_of(2) {
                         Kind::A
                     } else {
                         Kind::B
                     });
-                    if t % 2 == 0 {
+                    if t.is_multiple_of(2) {
                         caller_one()
                     } else {
                         caller_two()

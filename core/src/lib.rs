@@ -175,7 +175,7 @@ pub mod __private {
     pub use crate::result::{
         Probe, ProbeLabel, ProbeNoLabel, ProbeOther, ProbeResult, ProbeSplitOther, ProbeSplitResult,
     };
-    pub use crate::service::{PackageInfo, first_of};
+    pub use crate::service::{PackageInfo, first_of, provider_or_derived};
     pub use crate::variant::{DEFAULT_LABELLED_SERIES, Split, VariantTable};
     pub use core;
 

@@ -12,7 +12,8 @@ use crate::function::OVERFLOW_CALLER;
 use crate::registry::{functions, metric_families};
 use crate::service;
 use crate::visit::{
-    Exemplar, FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue, Source, Visitor,
+    DynVisitor, Erased, Exemplar, FamilyDesc, HistogramSample, Label, MetricKind, Series,
+    SeriesValue, Source, Stop, Visitor,
 };
 use core::ptr;
 
@@ -47,18 +48,26 @@ pub const fn registry() -> Registry {
 
 impl Source for Registry {
     fn visit<V: Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
-        visit_calls(v)?;
-        visit_durations(v)?;
-        visit_concurrency(v)?;
-        service::visit_build_info(v)?;
-        for family in metric_families() {
-            crate::metrics::visit_family(family, v)?;
-        }
-        Ok(())
+        let mut erased = Erased::new(v);
+        let walked = walk(&mut erased);
+        erased.finish(walked)
     }
 }
 
-fn visit_calls<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+/// The whole registry, compiled once for every visitor type.
+#[inline(never)]
+fn walk(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
+    visit_calls(v)?;
+    visit_durations(v)?;
+    visit_concurrency(v)?;
+    service::visit_build_info(v)?;
+    for family in metric_families() {
+        crate::metrics::visit_family(family, v)?;
+    }
+    Ok(())
+}
+
+fn visit_calls(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     if functions().next().is_none() {
         return Ok(());
     }
@@ -159,7 +168,7 @@ fn has_histogram(counts: &[u64]) -> bool {
     crate::clock::is_available() || counts.iter().any(|&c| c > 0)
 }
 
-fn visit_durations<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+fn visit_durations(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     let mut started = false;
     let mut counts = [0u64; MAX_BUCKETS + 1];
     for f in functions() {
@@ -216,7 +225,7 @@ fn visit_durations<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
     Ok(())
 }
 
-fn visit_concurrency<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+fn visit_concurrency(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     let mut started = false;
     for f in functions().filter(|f| f.tracks_concurrency()) {
         if !started {

@@ -14,7 +14,7 @@
 //! `build_info` of the package it was built in.
 
 use crate::once::SetOnce;
-use crate::visit::{FamilyDesc, Label, MetricKind, Series, SeriesValue, Visitor};
+use crate::visit::{DynVisitor, FamilyDesc, Label, MetricKind, Series, SeriesValue, Stop};
 use core::fmt;
 
 /// What a crate knew about itself when it was compiled. Build one with
@@ -32,7 +32,8 @@ pub struct PackageInfo {
     pub branch: &'static str,
     /// `AUTOMETRICS_REPOSITORY_URL`, else `CARGO_PKG_REPOSITORY`, else `""`.
     pub repository_url: &'static str,
-    /// `AUTOMETRICS_REPOSITORY_PROVIDER`, else derived from the URL's host.
+    /// `AUTOMETRICS_REPOSITORY_PROVIDER`, else derived from the URL's host
+    /// (at compile time).
     pub repository_provider: &'static str,
 }
 
@@ -63,9 +64,12 @@ macro_rules! package {
                 ::core::option_env!("AUTOMETRICS_REPOSITORY_URL"),
                 ::core::option_env!("CARGO_PKG_REPOSITORY"),
             ),
-            repository_provider: $crate::__private::first_of(
+            repository_provider: $crate::__private::provider_or_derived(
                 ::core::option_env!("AUTOMETRICS_REPOSITORY_PROVIDER"),
-                ::core::option_env!("OMNIMETRICS_UNSET_VARIABLE"),
+                $crate::__private::first_of(
+                    ::core::option_env!("AUTOMETRICS_REPOSITORY_URL"),
+                    ::core::option_env!("CARGO_PKG_REPOSITORY"),
+                ),
             ),
         }
     };
@@ -176,26 +180,70 @@ pub(crate) fn service_name_for(package: &'static PackageInfo) -> &'static str {
     }
 }
 
-/// Provider from a repository URL's host.
-fn provider_of(url: &str) -> &'static str {
-    let host = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or(host);
-    for (needle, provider) in [
-        ("github", "github"),
-        ("gitlab", "gitlab"),
-        ("bitbucket", "bitbucket"),
-    ] {
-        if host.contains(needle) {
-            return provider;
+/// Whether `needle` occurs in `hay` (bytes; `const`, and free of `str`'s
+/// searching machinery, which would pull Unicode tables into firmware).
+const fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        let mut j = 0;
+        while j < needle.len() && hay[i + j] == needle[j] {
+            j += 1;
         }
+        if j == needle.len() {
+            return true;
+        }
+        i += 1;
     }
-    ""
+    false
+}
+
+/// The repository provider named by a URL's host: `github`, `gitlab`,
+/// `bitbucket`, or `""`. The host is what follows `://` (or the start) and
+/// any `user@`, up to the first `/` or `:`.
+pub(crate) const fn provider_of(url: &str) -> &'static str {
+    let b = url.as_bytes();
+    // Start of the host: after "://" if there is one.
+    let mut start = 0;
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        if b[i] == b':' && b[i + 1] == b'/' && b[i + 2] == b'/' {
+            start = i + 3;
+            break;
+        }
+        i += 1;
+    }
+    // End of the host, and the last '@' before it.
+    let mut end = start;
+    while end < b.len() && b[end] != b'/' && b[end] != b':' {
+        if b[end] == b'@' {
+            start = end + 1;
+        }
+        end += 1;
+    }
+    let (_, rest) = b.split_at(start);
+    let (host, _) = rest.split_at(end - start);
+    if contains(host, b"github") {
+        "github"
+    } else if contains(host, b"gitlab") {
+        "gitlab"
+    } else if contains(host, b"bitbucket") {
+        "bitbucket"
+    } else {
+        ""
+    }
+}
+
+/// `AUTOMETRICS_REPOSITORY_PROVIDER` if set, else derived from the URL,
+/// at compile time.
+#[doc(hidden)]
+pub const fn provider_or_derived(
+    explicit: Option<&'static str>,
+    url: &'static str,
+) -> &'static str {
+    match explicit {
+        Some(p) if !p.is_empty() => p,
+        _ => provider_of(url),
+    }
 }
 
 /// The `build_info` labels of one package, with runtime overrides applied.
@@ -205,10 +253,12 @@ fn build_info_labels(
 ) -> [Label<'static>; 7] {
     let env = environment().copied().unwrap_or_default();
     let url = env.repository_url.unwrap_or(package.repository_url);
-    let provider = env
-        .repository_provider
-        .or((!package.repository_provider.is_empty()).then_some(package.repository_provider))
-        .unwrap_or_else(|| provider_of(url));
+    let provider = match (env.repository_provider, env.repository_url) {
+        (Some(p), _) => p,
+        // A URL from the environment names its own provider.
+        (None, Some(url)) => provider_of(url),
+        (None, None) => package.repository_provider,
+    };
     [
         Label::new("service_name", service_name),
         Label::new("version", env.version.unwrap_or(package.version)),
@@ -222,10 +272,10 @@ fn build_info_labels(
 
 /// `build_info`: one series per distinct `service_name` among the
 /// registered functions (one in all when a name or package is set).
-pub(crate) fn visit_build_info<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::Error> {
+pub(crate) fn visit_build_info(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     use crate::registry::functions;
     let mut started = false;
-    let mut start = |v: &mut V| -> Result<(), V::Error> {
+    let mut start = |v: &mut DynVisitor<'_>| -> Result<(), Stop> {
         if !started {
             started = true;
             v.family(&FamilyDesc {
@@ -237,7 +287,7 @@ pub(crate) fn visit_build_info<V: Visitor + ?Sized>(v: &mut V) -> Result<(), V::
         }
         Ok(())
     };
-    let emit = |v: &mut V, labels: &[Label<'_>]| {
+    let emit = |v: &mut DynVisitor<'_>, labels: &[Label<'_>]| {
         v.series(&Series {
             labels,
             value: SeriesValue::Gauge(1),
@@ -270,6 +320,17 @@ mod tests {
         assert_eq!(provider_of("https://bitbucket.org/a/b"), "bitbucket");
         assert_eq!(provider_of("https://example.com/github/x"), "");
         assert_eq!(provider_of(""), "");
+        assert_eq!(
+            provider_of("https://user@gitlab.example.org:8443/x"),
+            "gitlab"
+        );
+        assert_eq!(provider_of("github"), "github");
+        const P: &str = provider_or_derived(None, "https://github.com/o/r");
+        assert_eq!(P, "github");
+        assert_eq!(
+            provider_or_derived(Some("gitea"), "https://github.com/o/r"),
+            "gitea"
+        );
     }
 
     #[test]

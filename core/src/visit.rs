@@ -182,3 +182,49 @@ impl<S: Source + ?Sized> Source for &S {
         (**self).visit(visitor)
     }
 }
+
+/// What an erased walk stops with; the real error is kept by [`Erased`].
+#[derive(Debug)]
+pub(crate) struct Stop;
+
+/// Any visitor behind one `dyn Visitor` type, so that the registry walk is
+/// compiled once rather than once per visitor type (on a microcontroller
+/// every copy costs flash). The visitor's own error is kept here.
+pub(crate) struct Erased<'a, V: Visitor + ?Sized> {
+    inner: &'a mut V,
+    error: Option<V::Error>,
+}
+
+impl<'a, V: Visitor + ?Sized> Erased<'a, V> {
+    pub(crate) fn new(inner: &'a mut V) -> Self {
+        Self { inner, error: None }
+    }
+
+    /// The outcome of a walk that returned `walked`.
+    pub(crate) fn finish(self, walked: Result<(), Stop>) -> Result<(), V::Error> {
+        match (walked, self.error) {
+            (Err(Stop), Some(e)) => Err(e),
+            // `Stop` only comes with an error; without one, nothing failed.
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<V: Visitor + ?Sized> Visitor for Erased<'_, V> {
+    type Error = Stop;
+    fn family(&mut self, family: &FamilyDesc<'_>) -> Result<(), Stop> {
+        self.inner.family(family).map_err(|e| {
+            self.error = Some(e);
+            Stop
+        })
+    }
+    fn series(&mut self, series: &Series<'_>) -> Result<(), Stop> {
+        self.inner.series(series).map_err(|e| {
+            self.error = Some(e);
+            Stop
+        })
+    }
+}
+
+/// The visitor type the registry walk is compiled for.
+pub(crate) type DynVisitor<'a> = dyn Visitor<Error = Stop> + 'a;

@@ -38,7 +38,7 @@ pub use gauge::{Gauge, GaugeCell};
 pub(crate) use histogram::ReadHistogram;
 pub use histogram::{Histogram, HistogramCell, HistogramRef, Timer};
 
-use crate::visit::{FamilyDesc, Series, Visitor};
+use crate::visit::{DynVisitor, FamilyDesc, Series, Stop};
 
 /// A registered user metric family, type-erased for the registry.
 #[doc(hidden)]
@@ -51,10 +51,7 @@ pub trait MetricFamily: Sync {
     fn each_series(&self, f: &mut dyn FnMut(&Series<'_>) -> bool);
 }
 
-pub(crate) fn visit_family<V: Visitor + ?Sized>(
-    family: &dyn MetricFamily,
-    v: &mut V,
-) -> Result<(), V::Error> {
+pub(crate) fn visit_family(family: &dyn MetricFamily, v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     v.family(&family.describe())?;
     let mut failed = None;
     family.each_series(&mut |s| match v.series(s) {
