@@ -14,7 +14,7 @@
 use crate::decimal::{self, Decimal};
 
 /// The most boundaries one histogram may have (the `+Inf` bucket is extra).
-pub const MAX_BUCKETS: usize = 64;
+pub const MAX_BUCKETS: usize = 32;
 
 /// Strictly increasing bucket boundaries, `N` of them, plus the implicit
 /// `+Inf` bucket.
@@ -47,7 +47,7 @@ impl<const N: usize> Buckets<N> {
             panic!("omnimetrics: a histogram needs at least one bucket boundary");
         }
         if N > MAX_BUCKETS {
-            panic!("omnimetrics: a histogram may have at most 64 bucket boundaries");
+            panic!("omnimetrics: a histogram may have at most 32 bucket boundaries");
         }
         let mut i = 1;
         while i < N {

@@ -68,8 +68,9 @@ impl Decimal {
     /// Writes the canonical text (see the module docs) into `buf`.
     pub fn render<'b>(&self, buf: &'b mut DecimalBuf) -> &'b str {
         let len = render_into(self.mantissa, self.scale, &mut buf.bytes);
+        let (text, _) = buf.bytes.split_at(len.min(48));
         // Only ASCII digits, '.', 'e', '+' and '-' are ever written.
-        core::str::from_utf8(&buf.bytes[..len]).unwrap_or("NaN")
+        core::str::from_utf8(text).unwrap_or("")
     }
 }
 
@@ -81,91 +82,126 @@ impl fmt::Display for Decimal {
 }
 
 /// Renders into `out` (48 bytes is always enough) and returns the length.
-fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
+/// A `const fn`, so that texts known at compile time (objective thresholds)
+/// are rendered by the compiler and firmware links no 64-bit division.
+const fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
     if mantissa == 0 {
-        out[..3].copy_from_slice(b"0.0");
+        out[0] = b'0';
+        out[1] = b'.';
+        out[2] = b'0';
         return 3;
     }
-    // Decimal digits of the mantissa, most significant first.
-    let mut digits = [0u8; 20];
+    // Decimal digits of the mantissa, least significant first.
+    let mut rev = [0u8; 20];
     let mut total = 0usize;
     let mut m = mantissa;
     while m > 0 {
-        digits[total] = b'0' + (m % 10) as u8;
+        rev[total] = b'0' + (m % 10) as u8;
         m /= 10;
         total += 1;
     }
-    digits[..total].reverse();
-    // Significant digits: strip trailing zeros (they do not move the point).
-    let mut nd = total;
-    while nd > 1 && digits[nd - 1] == b'0' {
-        nd -= 1;
+    // Significant digits, most significant first, trailing zeros dropped
+    // (they do not move the decimal point).
+    let mut skip = 0;
+    while skip + 1 < total && rev[skip] == b'0' {
+        skip += 1;
     }
-    let digs = &digits[..nd];
+    let nd = total - skip;
+    let mut digs = [0u8; 20];
+    let mut i = 0;
+    while i < nd {
+        digs[i] = rev[total - 1 - i];
+        i += 1;
+    }
     // value = 0.d1d2d3... × 10^dp
-    let dp = total as i32 - i32::from(scale);
+    let dp = total as i32 - scale as i32;
     let exp = dp - 1;
-    let mut w = Writer { out, len: 0 };
-    if !(-4..6).contains(&exp) {
+    let mut len = 0;
+    if exp < -4 || exp >= 6 {
         // %e form: d[.ddd]e±XX
-        w.push(digs[0]);
+        out[len] = digs[0];
+        len += 1;
         if nd > 1 {
-            w.push(b'.');
-            for &d in &digs[1..] {
-                w.push(d);
+            out[len] = b'.';
+            len += 1;
+            let mut k = 1;
+            while k < nd {
+                out[len] = digs[k];
+                len += 1;
+                k += 1;
             }
         }
-        w.push(b'e');
-        w.push(if exp < 0 { b'-' } else { b'+' });
+        out[len] = b'e';
+        out[len + 1] = if exp < 0 { b'-' } else { b'+' };
+        len += 2;
         let e = exp.unsigned_abs();
         if e >= 100 {
-            w.push(b'0' + (e / 100) as u8);
+            out[len] = b'0' + (e / 100) as u8;
+            len += 1;
         }
-        w.push(b'0' + ((e / 10) % 10) as u8);
-        w.push(b'0' + (e % 10) as u8);
-        return w.len;
+        out[len] = b'0' + ((e / 10) % 10) as u8;
+        out[len + 1] = b'0' + (e % 10) as u8;
+        return len + 2;
     }
-    // %f form with exactly the significant digits.
+    // %f form with exactly the significant digits, and `.0` when there
+    // would be no decimals.
     if dp > 0 {
-        let dp = dp as usize;
-        for &d in digs.iter().take(dp) {
-            w.push(d);
-        }
-        for _ in nd..dp {
-            w.push(b'0');
+        let mut k = 0;
+        while k < dp as usize {
+            out[len] = if k < nd { digs[k] } else { b'0' };
+            len += 1;
+            k += 1;
         }
     } else {
-        w.push(b'0');
+        out[len] = b'0';
+        len += 1;
     }
+    out[len] = b'.';
+    len += 1;
     let frac = nd as i32 - dp;
     if frac > 0 {
-        w.push(b'.');
-        for i in 0..frac {
-            let idx = dp + i;
-            w.push(if idx >= 0 && (idx as usize) < nd {
+        let mut k = 0;
+        while k < frac {
+            let idx = dp + k;
+            out[len] = if idx >= 0 && (idx as usize) < nd {
                 digs[idx as usize]
             } else {
                 b'0'
-            });
+            };
+            len += 1;
+            k += 1;
         }
     } else {
-        w.push(b'.');
-        w.push(b'0');
+        out[len] = b'0';
+        len += 1;
     }
-    w.len
+    len
 }
 
-struct Writer<'a> {
-    out: &'a mut [u8; 48],
-    len: usize,
+/// A [`Decimal`]'s canonical text, rendered (at compile time when built in
+/// `const` context) and kept inline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DecimalText {
+    bytes: [u8; 48],
+    len: u8,
 }
 
-impl Writer<'_> {
-    fn push(&mut self, b: u8) {
-        if let Some(slot) = self.out.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
+impl DecimalText {
+    /// Renders `d`.
+    pub const fn new(d: Decimal) -> Self {
+        let mut bytes = [0u8; 48];
+        let len = render_into(d.mantissa, d.scale, &mut bytes);
+        Self {
+            bytes,
+            len: len as u8,
         }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        let (text, _) = self.bytes.split_at(usize::from(self.len).min(48));
+        // Only ASCII digits, '.', 'e', '+' and '-' are ever written.
+        core::str::from_utf8(text).unwrap_or("")
     }
 }
 
@@ -303,6 +339,25 @@ mod tests {
         assert_eq!(r(123_456_000_000_000, 9), "123456.0");
         assert_eq!(r(u64::MAX, 0), "1.8446744073709551615e+19");
         assert_eq!(r(u64::MAX, 19), "1.8446744073709551615");
+    }
+
+    #[test]
+    fn text_rendered_at_compile_time() {
+        const T: DecimalText = DecimalText::new(Decimal::new(250_000_000, 9));
+        assert_eq!(T.as_str(), "0.25");
+        for (m, s) in [
+            (0, 9),
+            (10_000, 9),
+            (u64::MAX, 0),
+            (7_500_000_000, 9),
+            (123_456_000, 3),
+        ] {
+            let mut buf = DecimalBuf::new();
+            assert_eq!(
+                DecimalText::new(Decimal::new(m, s)).as_str(),
+                Decimal::new(m, s).render(&mut buf)
+            );
+        }
     }
 
     #[test]

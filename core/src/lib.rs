@@ -91,7 +91,7 @@ pub mod visit;
 
 pub use buckets::{Buckets, DEFAULT_BUCKET_COUNT, DEFAULT_BUCKETS, MAX_BUCKETS};
 pub use context::current_function;
-pub use decimal::{Decimal, DecimalBuf};
+pub use decimal::{Decimal, DecimalBuf, DecimalText};
 pub use function::{DEFAULT_CALLERS, FunctionDesc, OVERFLOW_CALLER};
 pub use live::{Registry, names, registry};
 pub use objective::{Objective, ObjectiveLatency, ObjectivePercentile};

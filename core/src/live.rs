@@ -6,7 +6,7 @@
 //! first increment; the overflow slot shows once it has counted something.
 
 use crate::buckets::{MAX_BUCKETS, bucket_index};
-use crate::decimal::{Decimal, DecimalBuf};
+use crate::decimal::Decimal;
 use crate::exemplar::{Recorded, hex};
 use crate::function::OVERFLOW_CALLER;
 use crate::registry::{functions, metric_families};
@@ -187,10 +187,9 @@ fn visit_durations(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
             })?;
             started = true;
         }
-        let mut threshold_buf = DecimalBuf::new();
         let (objective, percentile, threshold) = match f.objective() {
-            Some(o) => match (o.latency_percentile(), o.latency_threshold()) {
-                (Some(p), Some(t)) => (o.name(), p.as_str(), t.render(&mut threshold_buf)),
+            Some(o) => match (o.latency_percentile(), o.latency_threshold_text()) {
+                (Some(p), Some(t)) => (o.name(), p.as_str(), t),
                 _ => (o.name(), "", ""),
             },
             None => ("", "", ""),

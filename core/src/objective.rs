@@ -7,7 +7,7 @@
 //! target, or (by the macro) a latency threshold that is not one of the
 //! function's bucket boundaries.
 
-use crate::decimal::{self, Decimal};
+use crate::decimal::{self, Decimal, DecimalText};
 
 /// The share of calls an objective promises, as the `objective_percentile`
 /// label writes it.
@@ -121,6 +121,8 @@ pub struct Objective {
     name: &'static str,
     success_rate: Option<ObjectivePercentile>,
     latency: Option<(ObjectiveLatency, ObjectivePercentile)>,
+    /// The threshold's label text, rendered while compiling.
+    threshold_text: DecimalText,
 }
 
 impl Objective {
@@ -145,6 +147,7 @@ impl Objective {
             name,
             success_rate: None,
             latency: None,
+            threshold_text: DecimalText::new(Decimal::new(0, 0)),
         }
     }
 
@@ -161,6 +164,7 @@ impl Objective {
         percentile: ObjectivePercentile,
     ) -> Self {
         self.latency = Some((threshold, percentile));
+        self.threshold_text = DecimalText::new(threshold.as_seconds());
         self
     }
 
@@ -188,6 +192,12 @@ impl Objective {
             Some((t, _)) => Some(t.as_seconds()),
             None => None,
         }
+    }
+
+    /// The `objective_latency_threshold` label: the threshold's canonical
+    /// text, equal to its bucket's `le` (rendered at compile time).
+    pub fn latency_threshold_text(&self) -> Option<&str> {
+        self.latency.map(|_| self.threshold_text.as_str())
     }
 
     /// The latency threshold in nanoseconds, if any.
@@ -239,6 +249,13 @@ mod tests {
         assert_eq!(O.latency_percentile().unwrap().as_str(), "95");
         let mut buf = crate::DecimalBuf::new();
         assert_eq!(O.latency_threshold().unwrap().render(&mut buf), "1.0");
+        assert_eq!(O.latency_threshold_text(), Some("1.0"));
+        assert_eq!(
+            Objective::new("x")
+                .success_rate(ObjectivePercentile::P90)
+                .latency_threshold_text(),
+            None
+        );
         O.check_against(crate::DEFAULT_BUCKETS.bounds());
     }
 

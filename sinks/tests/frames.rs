@@ -651,3 +651,48 @@ fn fuzz_seed_corpus_is_current() {
         );
     }
 }
+
+/// Splits a stream into its frames (each with its terminating 0x00).
+fn split_frames(wire: &[u8]) -> Vec<Vec<u8>> {
+    wire.split_inclusive(|&b| b == 0)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+#[test]
+fn value_frames_wait_for_a_damaged_description_to_come_again() {
+    // A device that describes itself every 4 reports, whose first
+    // description is damaged on the way: the 3 untouched value frames that
+    // follow are held, then read when the next description arrives.
+    let snaps: Vec<Snapshot> = (1..=8).map(|v| counter_snapshot(&["a", "b"], v)).collect();
+    let mut enc = FrameEncoder::new(7).describe_every(4);
+    let mut frames = Vec::new();
+    for s in &snaps {
+        let mut wire = Vec::new();
+        enc.write(s, &mut wire).unwrap();
+        frames.extend(split_frames(&wire));
+    }
+    let mut wire = Vec::new();
+    let mut first_description = true;
+    for f in &frames {
+        let mut dec = FrameDecoder::new();
+        let is_description = dec
+            .feed(f)
+            .iter()
+            .any(|e| matches!(e, Event::Described { .. }));
+        if is_description && first_description {
+            first_description = false;
+            let mut damaged = f.clone();
+            damaged[1] ^= 0x55;
+            wire.extend(damaged);
+        } else {
+            wire.extend_from_slice(f);
+        }
+    }
+    let (events, dec) = decode(&wire, &[7]);
+    assert_eq!(dec.stats().bad, 1);
+    assert!(dec.stats().undescribed >= 3, "{:?}", dec.stats());
+    // Every value frame is read, the held ones first, in order.
+    assert_eq!(snapshots_of(&events), snaps);
+    assert!(!dec.wants_description());
+}

@@ -4,6 +4,7 @@
 use super::VERSION;
 use super::error::DecodeError;
 use super::wire::{Buckets, FrameKind, Header, Kind, Label, Record};
+use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use omnimetrics::visit::MetricKind;
@@ -18,6 +19,11 @@ static CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
 /// change back and forth, bounded against a stream of garbage that happens
 /// to pass the CRC.
 const KEPT_DESCRIPTIONS: usize = 4;
+
+/// How many value frames wait for their description at most. A device
+/// re-describes itself every few reports, so a lost description costs that
+/// many frames; they are held, not dropped, and read when it comes.
+pub const MAX_PENDING: usize = 32;
 
 /// Reads frames (see the [module docs](super)) from a byte stream.
 ///
@@ -52,7 +58,8 @@ pub struct FrameDecoder {
     discarding: bool,
     max_len: usize,
     descriptions: Vec<Description>,
-    pending: Option<Values>,
+    /// Value frames waiting for their description, oldest first.
+    pending: VecDeque<Values>,
     /// Boot id and sequence number of the latest good frame.
     last: Option<(u32, u32)>,
     /// Boot id of the latest snapshot handed out.
@@ -112,9 +119,9 @@ pub enum Event {
         /// Its schema id.
         schema: u32,
     },
-    /// A value frame whose description is unknown so far. It is held (the
-    /// latest one only) and comes out as [`Event::Snapshot`] if its
-    /// description arrives next; meanwhile the host may ask the device
+    /// A value frame whose description is unknown so far. It is held (up
+    /// to [`MAX_PENDING`] of them) and comes out as [`Event::Snapshot`]
+    /// when its description arrives; meanwhile the host may ask the device
     /// for one (see [`FrameDecoder::wants_description`]).
     Undescribed {
         /// Its boot id.
@@ -192,7 +199,7 @@ impl FrameDecoder {
             discarding: false,
             max_len: max,
             descriptions: Vec::new(),
-            pending: None,
+            pending: VecDeque::new(),
             last: None,
             snapshot_boot: None,
             stats: Stats::default(),
@@ -207,7 +214,7 @@ impl FrameDecoder {
     /// Whether a value frame is waiting for a description: time to ask the
     /// device for one (`FrameEncoder::request_description` on its side).
     pub fn wants_description(&self) -> bool {
-        self.pending.is_some()
+        !self.pending.is_empty()
     }
 
     /// Takes the next bytes of the stream (any amount, split anywhere) and
@@ -299,7 +306,11 @@ impl FrameDecoder {
                 self.descriptions.retain(|k| k.schema != schema);
                 self.descriptions.insert(0, d);
                 self.descriptions.truncate(KEPT_DESCRIPTIONS);
-                if let Some(p) = self.pending.take_if(|p| p.schema == schema) {
+                // Everything that waited for this description, in order.
+                let (ready, waiting): (VecDeque<_>, VecDeque<_>) =
+                    self.pending.drain(..).partition(|p| p.schema == schema);
+                self.pending = waiting;
+                for p in ready {
                     self.read(p, events);
                 }
             }
@@ -314,7 +325,12 @@ impl FrameDecoder {
                         seq: v.seq,
                         schema: v.schema,
                     });
-                    self.pending = Some(v);
+                    if self.pending.len() == MAX_PENDING {
+                        // The oldest waited longest; its description is the
+                        // least likely to come.
+                        self.pending.pop_front();
+                    }
+                    self.pending.push_back(v);
                 }
             }
         }

@@ -138,7 +138,7 @@ pub use encoder::FrameEncoder;
 pub use error::EncodeError;
 
 #[cfg(feature = "alloc")]
-pub use decoder::{Event, FrameDecoder, Received, Stats};
+pub use decoder::{Event, FrameDecoder, MAX_PENDING, Received, Stats};
 #[cfg(feature = "alloc")]
 pub use error::DecodeError;
 
