@@ -67,9 +67,15 @@ struct Inner {
 /// closures: `Source::visit` is generic, so it cannot sit behind `dyn`.
 #[derive(Clone)]
 struct Custom {
-    render: Arc<dyn Fn(Format, bool, &mut String) -> fmt::Result + Send + Sync>,
-    snapshot: Arc<dyn Fn(bool) -> Snapshot + Send + Sync>,
+    render: Arc<RenderFn>,
+    snapshot: Arc<SnapshotFn>,
 }
+
+/// Encodes the custom source (then the process metrics when the flag says
+/// so) in a format.
+type RenderFn = dyn Fn(Format, bool, &mut String) -> fmt::Result + Send + Sync;
+/// Copies the custom source (then the process metrics when the flag says so).
+type SnapshotFn = dyn Fn(bool) -> Snapshot + Send + Sync;
 
 impl fmt::Debug for Custom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
