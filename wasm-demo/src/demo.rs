@@ -1,0 +1,273 @@
+//! The demo worker's application: a tiny shop behind three routes.
+//!
+//! It exists to give the adapter something realistic to measure: a request
+//! handler with an objective and a concurrency gauge, calls that nest two
+//! and three levels deep (so `caller_function` has something to say), and
+//! failures of several kinds (so `result="error"` and the `error="..."`
+//! variant labels do too). The JS worker turns a request into
+//! [`handle`]`(method, path)` and the [`Reply`] back into a `Response`.
+//!
+//! | route | calls | fails with |
+//! |---|---|---|
+//! | `GET /` | `handle` | - |
+//! | `GET /items/{id}` | `handle` → `get_item` → `parse_number`, `find_item` | `BadNumber` (400), `NotFound` (404) |
+//! | `POST /checkout/{id}/{qty}` | `handle` → `checkout` → `get_item` → …, `parse_number`, `reserve` | also `OutOfStock` (409) |
+//! | anything else | `handle` | `NoRoute` (404), `MethodNotAllowed` (405) |
+//!
+//! Bodies are built without `core::fmt` (see [`push_decimal`]): the
+//! formatting machinery would be most of the `.wasm`.
+
+use alloc::string::String;
+use omnimetrics::{Objective, ObjectiveLatency, ObjectivePercentile, ResultLabel, autometrics};
+
+/// The objective of the request handler: 99 % of requests succeed, 95 % of
+/// them within 250 ms.
+pub const API: Objective = Objective::new("api")
+    .success_rate(ObjectivePercentile::P99)
+    .latency(ObjectiveLatency::from_millis(250), ObjectivePercentile::P95);
+
+/// Why a request failed; each variant is exported as an `error="..."` label
+/// of the functions that return it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ResultLabel)]
+pub enum ShopError {
+    /// An id or quantity that is not a positive whole number.
+    BadNumber,
+    /// No item with that id.
+    NotFound,
+    /// Fewer items in stock than ordered.
+    OutOfStock,
+    /// No such route.
+    NoRoute,
+    /// The route exists, with another method.
+    MethodNotAllowed,
+}
+
+impl ShopError {
+    /// The HTTP status to answer with.
+    pub fn status(self) -> u16 {
+        match self {
+            ShopError::BadNumber => 400,
+            ShopError::NotFound | ShopError::NoRoute => 404,
+            ShopError::MethodNotAllowed => 405,
+            ShopError::OutOfStock => 409,
+        }
+    }
+
+    /// A one-line explanation for the response body.
+    pub fn message(self) -> &'static str {
+        match self {
+            ShopError::BadNumber => "ids and quantities are positive whole numbers\n",
+            ShopError::NotFound => "no such item\n",
+            ShopError::OutOfStock => "not enough in stock\n",
+            ShopError::NoRoute => "no such route; try /items/1 or POST /checkout/1/2\n",
+            ShopError::MethodNotAllowed => "method not allowed\n",
+        }
+    }
+}
+
+/// A response: status and plain-text body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// `text/plain; charset=utf-8` body.
+    pub body: String,
+}
+
+impl From<ShopError> for Reply {
+    fn from(e: ShopError) -> Self {
+        Reply {
+            status: e.status(),
+            body: String::from(e.message()),
+        }
+    }
+}
+
+/// An item of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// Its id in URLs.
+    pub id: u32,
+    /// What it is.
+    pub name: &'static str,
+    /// Price per item, in cents.
+    pub price_cents: u32,
+    /// How many can be ordered at once.
+    pub stock: u32,
+}
+
+/// Everything the shop sells (ids 1 to 3).
+pub const CATALOGUE: [Item; 3] = [
+    Item {
+        id: 1,
+        name: "teapot",
+        price_cents: 2_500,
+        stock: 5,
+    },
+    Item {
+        id: 2,
+        name: "kettle",
+        price_cents: 4_000,
+        stock: 2,
+    },
+    Item {
+        id: 3,
+        name: "cup",
+        price_cents: 600,
+        stock: 40,
+    },
+];
+
+/// Answers one request. Errors become their status (see [`ShopError`]);
+/// the query string, if any, is ignored.
+#[autometrics(objective = API, track_concurrency, result_labels)]
+pub fn handle(method: &str, path: &str) -> Result<Reply, ShopError> {
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(""), None, None, None) => {
+            allow(method, "GET")?;
+            Ok(ok(String::from(
+                "omnimetrics wasm demo: GET /items/{id}, POST /checkout/{id}/{qty}, GET /metrics\n",
+            )))
+        }
+        (Some("items"), Some(id), None, None) => {
+            allow(method, "GET")?;
+            let item = get_item(id)?;
+            let mut body = String::new();
+            body.push_str(item.name);
+            body.push_str(": ");
+            push_decimal(&mut body, item.price_cents);
+            body.push_str(" cents, ");
+            push_decimal(&mut body, item.stock);
+            body.push_str(" in stock\n");
+            Ok(ok(body))
+        }
+        (Some("checkout"), Some(id), Some(qty), None) => {
+            allow(method, "POST")?;
+            let (item, qty, total) = checkout(id, qty)?;
+            let mut body = String::from("ordered ");
+            push_decimal(&mut body, qty);
+            body.push_str(" x ");
+            body.push_str(item.name);
+            body.push_str(": ");
+            push_decimal(&mut body, total);
+            body.push_str(" cents\n");
+            Ok(ok(body))
+        }
+        _ => Err(ShopError::NoRoute),
+    }
+}
+
+/// Looks an item up by the id as written in the URL.
+#[autometrics(result_labels)]
+pub fn get_item(raw_id: &str) -> Result<Item, ShopError> {
+    let id = parse_number(raw_id)?;
+    find_item(id)
+}
+
+/// Orders `raw_qty` of item `raw_id`; returns the item, the quantity and
+/// the total in cents.
+#[autometrics(result_labels)]
+pub fn checkout(raw_id: &str, raw_qty: &str) -> Result<(Item, u32, u32), ShopError> {
+    let item = get_item(raw_id)?;
+    let qty = parse_number(raw_qty)?;
+    reserve(&item, qty)?;
+    Ok((item, qty, item.price_cents.saturating_mul(qty)))
+}
+
+/// A positive whole number of at most nine digits.
+#[autometrics]
+pub fn parse_number(raw: &str) -> Result<u32, ShopError> {
+    if raw.is_empty() || raw.len() > 9 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ShopError::BadNumber);
+    }
+    // At most nine digits: fits in a u32 without overflow.
+    let n = raw.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    if n == 0 {
+        Err(ShopError::BadNumber)
+    } else {
+        Ok(n)
+    }
+}
+
+/// The catalogue entry with id `id`.
+#[autometrics]
+pub fn find_item(id: u32) -> Result<Item, ShopError> {
+    CATALOGUE
+        .iter()
+        .find(|i| i.id == id)
+        .copied()
+        .ok_or(ShopError::NotFound)
+}
+
+/// Checks that `qty` of `item` can be ordered.
+#[autometrics]
+pub fn reserve(item: &Item, qty: u32) -> Result<(), ShopError> {
+    if qty <= item.stock {
+        Ok(())
+    } else {
+        Err(ShopError::OutOfStock)
+    }
+}
+
+fn allow(method: &str, expected: &str) -> Result<(), ShopError> {
+    if method.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(ShopError::MethodNotAllowed)
+    }
+}
+
+fn ok(body: String) -> Reply {
+    Reply { status: 200, body }
+}
+
+/// Appends `n` in decimal, without `core::fmt`.
+///
+/// ```
+/// let mut s = String::from("n=");
+/// omnimetrics_wasm::demo::push_decimal(&mut s, 4_000_000_007);
+/// assert_eq!(s, "n=4000000007");
+/// ```
+pub fn push_decimal(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals() {
+        let mut s = String::from("n=");
+        push_decimal(&mut s, 4_000_000_007);
+        assert_eq!(s, "n=4000000007");
+        for (n, text) in [(0, "0"), (7, "7"), (10, "10"), (u32::MAX, "4294967295")] {
+            let mut s = String::new();
+            push_decimal(&mut s, n);
+            assert_eq!(s, text);
+        }
+    }
+
+    #[test]
+    fn numbers_from_urls() {
+        assert_eq!(parse_number("007"), Ok(7));
+        assert_eq!(parse_number("999999999"), Ok(999_999_999));
+        for bad in ["", "0", "000", "1000000000", "-1", "+1", "1e3", " 1", "١"] {
+            assert_eq!(parse_number(bad), Err(ShopError::BadNumber), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The application and the exports on the host: the same code the `.wasm`
+//! runs, minus the JS boundary (covered by `wasm_tests` under node). One
+//! test, because the registry is global and the tests of a crate share it;
+//! the only other test calling an instrumented function (`parse_number`)
+//! does so without a caller, which the counts below filter out.
+
+use crate::{demo, export, push};
+use omnimetrics::Snapshot;
+use omnimetrics_sinks::frame::FrameEncoder;
+use omnimetrics_sinks::text::Format;
+use std::string::ToString;
+use std::vec::Vec;
+
+fn calls(snap: &Snapshot, filter: &[(&str, &str)]) -> u64 {
+    snap.counter_sum("function_calls", filter)
+}
+
+#[test]
+fn routes_counts_callers_and_exports() {
+    let requests = [
+        ("GET", "/", 200),
+        ("GET", "/items/1", 200),
+        ("GET", "/items/2?x=y", 200),
+        ("GET", "/items/9", 404),
+        ("GET", "/items/abc", 400),
+        ("POST", "/checkout/1/2", 200),
+        ("POST", "/checkout/2/3", 409),
+        ("POST", "/checkout/7/1", 404),
+        ("GET", "/checkout/1/1", 405),
+        ("GET", "/nope", 404),
+    ];
+    for (method, path, status) in requests {
+        let reply = demo::handle(method, path).unwrap_or_else(demo::Reply::from);
+        assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
+    }
+    let ok = demo::handle("POST", "/checkout/3/4").unwrap();
+    assert_eq!(ok.body, "ordered 4 x cup: 2400 cents\n");
+
+    let snap = Snapshot::capture(&omnimetrics::registry());
+    let f = |name| ("function", name);
+    assert_eq!(calls(&snap, &[f("handle")]), 11);
+    assert_eq!(calls(&snap, &[f("handle"), ("result", "error")]), 6);
+    assert_eq!(calls(&snap, &[f("handle"), ("error", "NotFound")]), 2);
+    assert_eq!(calls(&snap, &[f("handle"), ("objective_name", "api")]), 11);
+    // get_item: 4 from the item routes, 4 from checkouts (the 405 never gets there).
+    assert_eq!(
+        calls(&snap, &[f("get_item"), ("caller_function", "handle")]),
+        4
+    );
+    assert_eq!(
+        calls(&snap, &[f("get_item"), ("caller_function", "checkout")]),
+        4
+    );
+    assert_eq!(
+        calls(
+            &snap,
+            &[f("get_item"), ("result", "error"), ("error", "NotFound")]
+        ),
+        2
+    );
+    // parse_number: once per get_item, once per checkout quantity (3 get
+    // that far). Other unit tests call it without a caller, in parallel.
+    assert_eq!(
+        calls(&snap, &[f("parse_number"), ("caller_function", "get_item")]),
+        8
+    );
+    assert_eq!(
+        calls(&snap, &[f("parse_number"), ("caller_function", "checkout")]),
+        3
+    );
+    assert_eq!(
+        calls(
+            &snap,
+            &[
+                f("reserve"),
+                ("result", "error"),
+                ("caller_function", "checkout")
+            ]
+        ),
+        1
+    );
+
+    push::register();
+    push::record(true);
+    push::record(false);
+    let text = export::prometheus_text();
+    assert!(
+        text.contains("omnimetrics_push_failures_total 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("omnimetrics_pushes_total 2\n"), "{text}");
+    assert!(
+        text.contains("function_calls_total{function=\"handle\""),
+        "{text}"
+    );
+    let om = export::openmetrics_text();
+    assert!(om.ends_with("# EOF\n") && om.contains("# TYPE function_calls counter\n"));
+    assert_eq!(export::negotiate(None), Format::Prometheus);
+
+    let mut encoder = FrameEncoder::new(7);
+    let frames: Vec<u8> = export::frames(&mut encoder);
+    assert_eq!(frames.last(), Some(&0));
+    // Description + values first, then values only.
+    assert_eq!(frames.iter().filter(|&&b| b == 0).count(), 2);
+    let again = export::frames(&mut encoder);
+    assert_eq!(again.iter().filter(|&&b| b == 0).count(), 1);
+    assert!(again.len() < frames.len(), "{}", again.len().to_string());
+}

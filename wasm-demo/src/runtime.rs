@@ -1,0 +1,48 @@
+//! What a `no_std` wasm module must bring itself (wasm only).
+//!
+//! The module is built without `std`: std adds nothing this module uses
+//! but its panic handler and hook (about 2.3 KiB of the optimised module
+//! today), and without std a build of `core` with `panic=immediate-abort`
+//! (nightly) can drop panic formatting altogether (see the README, "Size").
+//! So the module supplies the three things std would have:
+//!
+//! - an allocator: `talc`, which grows wasm memory as needed like std's
+//!   `dlmalloc` does, in about a fifth of the code;
+//! - a panic handler that traps (`unreachable`): JS sees a
+//!   `RuntimeError`. No input from the host is meant to reach it;
+//! - a `critical-section` implementation for the metrics' rare
+//!   two-word updates: a no-op, sound because this target runs one thread
+//!   and has no interrupts. Building with the `atomics` target feature
+//!   (shared-memory threads) is refused at compile time.
+//!
+//! With the `std` feature (which the tests turn on: their harness needs
+//! std) std's panic handler, which reports the message, replaces the trap.
+//! The allocator stays the same in every build.
+
+#[cfg(target_feature = "atomics")]
+compile_error!(
+    "omnimetrics-wasm assumes a single-threaded module; build without the `atomics` target feature"
+);
+
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// The single-threaded critical section.
+struct SingleThread;
+
+critical_section::set_impl!(SingleThread);
+
+// SAFETY: without the `atomics` target feature (refused above) a wasm32
+// module runs on one thread and nothing can interrupt it, so there is never
+// a second party to exclude: acquiring and releasing need to do nothing.
+unsafe impl critical_section::Impl for SingleThread {
+    unsafe fn acquire() -> critical_section::RawRestoreState {}
+
+    unsafe fn release(_: critical_section::RawRestoreState) {}
+}
