@@ -14,7 +14,7 @@ use crate::decimal::{self, Decimal, DecimalText};
 ///
 /// The standard values are the ones the generic rules file covers; a
 /// [`custom`](ObjectivePercentile::custom) value needs rules generated from the
-/// program's own objectives (`omnimetrics rules --declared`).
+/// program's own objectives (`omnimetrics rules --from <its /metrics URL>`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ObjectivePercentile {

@@ -73,6 +73,11 @@ fn latency_alerts_with_tolerant_thresholds() {
 }
 
 #[test]
+fn latency_burns_page_ticket_floor_and_recovery() {
+    promtool_test("latency_burn_test.yml");
+}
+
+#[test]
 fn custom_objectives_alerts() {
     promtool_test("custom_test.yml");
 }

@@ -38,6 +38,9 @@ fn check_group(group: &Value, category: &str, percentile: &str, alert: &str, nam
         assert_eq!(s(&rule["labels"], "severity"), severity);
         assert_eq!(s(&rule["labels"], "category"), category);
         assert!(s(&rule["annotations"], "summary").contains("{{ $labels.objective_name }}"));
+        // Alerts of objectives at the same percentile differ by their static
+        // labels (promtool's duplicate-rule lint); generic ones set none.
+        assert_eq!(rule["labels"]["objective_name"].as_str(), name);
     }
 }
 

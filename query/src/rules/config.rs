@@ -34,8 +34,8 @@ pub struct RulesConfig {
     /// Calls per minute under which no error ratio is recorded (default 1),
     /// so that a handful of calls cannot page anybody.
     pub traffic_floor_per_minute: f64,
-    /// Labels added to every alert (not `severity`, `category` or
-    /// `alertname`, which the rules set).
+    /// Labels added to every alert (not `severity`, `category`,
+    /// `alertname` or `objective_name`, which the rules set).
     pub alert_labels: Vec<(String, String)>,
     /// Annotations added to every alert; a key equal to a default one
     /// (`summary`, `description`) replaces it.
@@ -88,7 +88,10 @@ impl RulesConfig {
         if !floor.is_finite() || floor < 0.0 {
             return Err(RulesError::InvalidTrafficFloor(floor));
         }
-        check_names(&self.alert_labels, &["severity", "category", "alertname"])?;
+        check_names(
+            &self.alert_labels,
+            &["severity", "category", "alertname", "objective_name"],
+        )?;
         check_names(&self.annotations, &[])
     }
 }
@@ -144,6 +147,10 @@ mod tests {
         assert_eq!(
             bad(RulesConfig::default().with_alert_label("severity", "x")),
             RulesError::ReservedLabel("severity".into())
+        );
+        assert_eq!(
+            bad(RulesConfig::default().with_alert_label("objective_name", "x")),
+            RulesError::ReservedLabel("objective_name".into())
         );
         assert_eq!(
             bad(RulesConfig::default().with_annotation("a-b", "x")),

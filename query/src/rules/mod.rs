@@ -258,6 +258,12 @@ fn write_group(
         out.push_str("labels:\n");
         push_entry(out, 10, "severity", severity);
         push_entry(out, 10, "category", category);
+        // As for the ratios: the series' own value, stated so that alerts of
+        // two objectives at the same percentile differ by static labels,
+        // which promtool's duplicate-rule lint asks for.
+        if let Some(objective) = slo.objective {
+            push_entry(out, 10, "objective_name", objective);
+        }
         for (k, v) in &config.alert_labels {
             push_entry(out, 10, k, v);
         }
