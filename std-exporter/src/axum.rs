@@ -58,6 +58,49 @@ where
     )
 }
 
+/// A router serving the [dashboard](crate::dashboard)'s page and JSON (at
+/// [`Dashboard::page_path`](crate::dashboard::Dashboard::page_path) and
+/// [`Dashboard::json_path`](crate::dashboard::Dashboard::json_path)) with
+/// the dashboard's own answers: credentials, methods, query strings.
+///
+/// ```
+/// use omnimetrics_exporter::Endpoint;
+/// use omnimetrics_exporter::dashboard::{Dashboard, DashboardConfig};
+///
+/// # fn main() -> Result<(), omnimetrics_exporter::Error> {
+/// let endpoint = Endpoint::new();
+/// let config = DashboardConfig::new().metrics_link("/metrics");
+/// let dashboard = Dashboard::start(config, endpoint.clone())?;
+/// let app: axum::Router = axum::Router::new()
+///     .merge(omnimetrics_exporter::axum::router_with(endpoint, "/metrics"))
+///     .merge(omnimetrics_exporter::axum::dashboard_router(dashboard));
+/// # let _ = app;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "dashboard")]
+pub fn dashboard_router<S>(dashboard: crate::dashboard::Dashboard) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    // Both are made of letters, digits and `/_.~-` (checked when the
+    // dashboard started), so neither can be taken for a route pattern.
+    let (page, json) = (
+        dashboard.page_path().to_string(),
+        dashboard.json_path().to_string(),
+    );
+    let answer = move |request: ::axum::extract::Request| {
+        // Only routed paths get here, so there is always an answer.
+        let response = dashboard
+            .respond(&request)
+            .map(|r| r.map(Body::from))
+            .unwrap_or_default();
+        async move { response }
+    };
+    Router::new()
+        .route(&page, ::axum::routing::any(answer.clone()))
+        .route(&json, ::axum::routing::any(answer))
+}
+
 /// The handler behind [`router`]: the default [`Endpoint`]'s answer to a
 /// request with these headers.
 pub async fn handler(headers: HeaderMap) -> Response {

@@ -160,7 +160,10 @@ impl Endpoint {
                 text::encode(&chained, format, out)
             }),
             snapshot: Arc::new(move |process| {
-                Snapshot::capture(&Chain::new(&*for_snapshot, process.then_some(ProcessMetrics)))
+                Snapshot::capture(&Chain::new(
+                    &*for_snapshot,
+                    process.then_some(ProcessMetrics),
+                ))
             }),
         });
         self

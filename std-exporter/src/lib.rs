@@ -88,13 +88,20 @@
 //!
 //! - `server` (default): the standalone server (hyper, hyper-util, tokio).
 //! - `axum`: the [`axum`] module.
+//! - `dashboard` (default): the built-in [`dashboard`] page, served at `/`
+//!   once turned on with [`ExporterBuilder::dashboard`].
+//! - `bridge` (with `cli`): the [`bridge`] module: devices' snapshot frames,
+//!   read from serial lines, TCP, files or stdin, served with a `device`
+//!   label.
+//! - `cli` (default): the `omnimetrics` command-line tool (`rules`,
+//!   `explain`, `bridge`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
-#[cfg(feature = "cli")]
-pub mod cli;
 mod auth;
 mod chain;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod compression;
 mod endpoint;
 mod error;
@@ -102,8 +109,14 @@ mod process;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "bridge")]
+pub mod bridge;
+#[cfg(feature = "dashboard")]
+pub mod dashboard;
 #[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "slo")]
+pub mod slo;
 
 pub use auth::Auth;
 pub use chain::Chain;

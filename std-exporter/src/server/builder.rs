@@ -9,6 +9,8 @@ use super::handle::Exporter;
 use super::listen;
 use super::serve::Server;
 use crate::auth::Auth;
+#[cfg(feature = "dashboard")]
+use crate::dashboard::{Dashboard, DashboardConfig};
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::{DEFAULT_ADDRESS, DEFAULT_PATH};
@@ -52,6 +54,9 @@ pub struct ExporterBuilder {
     max_connections: usize,
     /// An endpoint to start from (its source), set by [`Self::source`].
     base: Option<Endpoint>,
+    /// The dashboard to serve next to the metrics, if any.
+    #[cfg(feature = "dashboard")]
+    dashboard: Option<DashboardConfig>,
 }
 
 /// Credentials as given, checked at build time.
@@ -69,8 +74,8 @@ impl fmt::Debug for ExporterBuilder {
             Credentials::Bearer(_) => "Bearer(<redacted>)".to_string(),
             Credentials::Basic(user, _) => format!("Basic({user:?}, <redacted>)"),
         };
-        f.debug_struct("ExporterBuilder")
-            .field("address", &self.address)
+        let mut d = f.debug_struct("ExporterBuilder");
+        d.field("address", &self.address)
             .field("path", &self.path)
             .field("credentials", &credentials)
             .field("gzip", &self.gzip)
@@ -80,8 +85,10 @@ impl fmt::Debug for ExporterBuilder {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_header_bytes", &self.max_header_bytes)
             .field("max_headers", &self.max_headers)
-            .field("max_connections", &self.max_connections)
-            .finish()
+            .field("max_connections", &self.max_connections);
+        #[cfg(feature = "dashboard")]
+        d.field("dashboard", &self.dashboard);
+        d.finish()
     }
 }
 
@@ -100,6 +107,8 @@ impl Default for ExporterBuilder {
             max_headers: 64,
             max_connections: 128,
             base: None,
+            #[cfg(feature = "dashboard")]
+            dashboard: None,
         }
     }
 }
@@ -115,6 +124,9 @@ pub(crate) struct Settings {
     pub(crate) max_header_bytes: usize,
     pub(crate) max_headers: usize,
     pub(crate) max_connections: usize,
+    /// Started by [`ExporterBuilder::build`], once the address is bound.
+    #[cfg(feature = "dashboard")]
+    pub(crate) dashboard: Option<Dashboard>,
 }
 
 impl ExporterBuilder {
@@ -161,7 +173,10 @@ impl ExporterBuilder {
 
     /// Serves `source` instead of the live registry (see
     /// [`Endpoint::with_source`]).
-    pub fn source<S: omnimetrics::visit::Source + Send + Sync + 'static>(mut self, source: S) -> Self {
+    pub fn source<S: omnimetrics::visit::Source + Send + Sync + 'static>(
+        mut self,
+        source: S,
+    ) -> Self {
         self.base = Some(Endpoint::new().with_source(source));
         self
     }
@@ -222,15 +237,43 @@ impl ExporterBuilder {
         self
     }
 
+    /// Also serves the [dashboard](crate::dashboard) of the instrumented
+    /// functions: at `/` by default ([`DashboardConfig::path`]), with its
+    /// data at `/dashboard.json`, behind the same credentials as the
+    /// metrics. Sampling starts when the server is built and stops with it.
+    ///
+    /// ```
+    /// use omnimetrics_exporter::dashboard::DashboardConfig;
+    ///
+    /// # fn main() -> Result<(), omnimetrics_exporter::Error> {
+    /// let exporter = omnimetrics_exporter::Exporter::builder()
+    ///     .address("127.0.0.1:0")
+    ///     .dashboard(DashboardConfig::default())
+    ///     .start()?;
+    /// println!("open http://{}/", exporter.local_addr());
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "dashboard")]
+    pub fn dashboard(mut self, config: DashboardConfig) -> Self {
+        self.dashboard = Some(config);
+        self
+    }
+
     /// Binds the address and returns a server to run on the caller's own
     /// tokio runtime ([`Server::run_until`]). Also reads the runtime
     /// `service_name` and `build_info` overrides from the environment
     /// (`AUTOMETRICS_SERVICE_NAME`, `AUTOMETRICS_VERSION`, ...), once.
     pub fn build(self) -> Result<Server, Error> {
-        let settings = self.settings()?;
+        #[allow(unused_mut)]
+        let mut settings = self.settings()?;
         omnimetrics::read_environment();
         let listener = listen::bind(&self.address)?;
-        Server::new(listener, settings)
+        #[cfg(feature = "dashboard")]
+        if let Some(config) = &self.dashboard {
+            let config = config.clone().metrics_link(settings.path.clone());
+            settings.dashboard = Some(Dashboard::start(config, settings.endpoint.clone())?);
+        }
+        Server::new(listener, Arc::new(settings))
     }
 
     /// Binds the address and serves from a background thread with its own
@@ -241,8 +284,19 @@ impl ExporterBuilder {
         Exporter::spawn(self.build()?)
     }
 
-    fn settings(&self) -> Result<Arc<Settings>, Error> {
+    fn settings(&self) -> Result<Settings, Error> {
         check_path(&self.path)?;
+        #[cfg(feature = "dashboard")]
+        if let Some(config) = &self.dashboard {
+            config.check()?;
+            if config.path == self.path || config.json_path() == self.path {
+                return Err(Error::InvalidSetting {
+                    setting: "DashboardConfig::path",
+                    reason: "the dashboard and the metrics need different paths; the defaults \
+                             are / and /metrics",
+                });
+            }
+        }
         let auth = match &self.credentials {
             Credentials::Ready(auth) => auth.clone(),
             Credentials::Bearer(token) => Auth::bearer(token.clone())?,
@@ -284,7 +338,7 @@ impl ExporterBuilder {
             .with_auth(auth)
             .with_gzip(self.gzip)
             .with_process_metrics(self.process);
-        Ok(Arc::new(Settings {
+        Ok(Settings {
             path: self.path.clone(),
             endpoint,
             request_timeout: self.request_timeout,
@@ -293,7 +347,9 @@ impl ExporterBuilder {
             max_header_bytes: self.max_header_bytes,
             max_headers: self.max_headers,
             max_connections: self.max_connections,
-        }))
+            #[cfg(feature = "dashboard")]
+            dashboard: None,
+        })
     }
 }
 

@@ -1,8 +1,9 @@
 //! Which answer a request gets: metrics, or a short error that says why not.
 //!
-//! The server serves one page today, the metrics path. Credentials guard
-//! every path, so that pages added later (a dashboard at `/`) are covered
-//! by the same check without further thought.
+//! The server serves the metrics path and, when turned on, the dashboard's
+//! page and JSON (which check the same credentials themselves). Credentials
+//! guard every other path too, so that a 404 tells nothing to a client
+//! without them.
 
 use super::builder::Settings;
 use crate::endpoint::{plain, unauthorized};
@@ -26,12 +27,25 @@ pub(crate) fn respond<B>(settings: &Settings, request: &Request<B>) -> Response<
                 .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
             r
         }
+    } else if let Some(response) = dashboard(settings, request) {
+        response
     } else if !endpoint.auth().allows(request.headers()) {
         unauthorized(endpoint.auth())
     } else {
         not_found(&settings.path)
     };
     response.map(Full::new)
+}
+
+/// The dashboard's answer, if it is on and the path is one of its own.
+#[cfg(feature = "dashboard")]
+fn dashboard<B>(settings: &Settings, request: &Request<B>) -> Option<Response<Bytes>> {
+    settings.dashboard.as_ref()?.respond(request)
+}
+
+#[cfg(not(feature = "dashboard"))]
+fn dashboard<B>(_: &Settings, _: &Request<B>) -> Option<Response<Bytes>> {
+    None
 }
 
 /// `404`, naming the path that does exist.
@@ -64,6 +78,8 @@ mod tests {
             max_header_bytes: 8192,
             max_headers: 16,
             max_connections: 4,
+            #[cfg(feature = "dashboard")]
+            dashboard: None,
         }
     }
 
