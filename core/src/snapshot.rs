@@ -65,6 +65,7 @@ pub struct SeriesSnapshot {
 
 /// A series' value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum ValueSnapshot {
     /// Counter.
     Counter(u64),
@@ -72,6 +73,20 @@ pub enum ValueSnapshot {
     Gauge(i64),
     /// Histogram.
     Histogram(HistogramSnapshot),
+    /// Counter with decimal places, `value × 10^-scale`.
+    ScaledCounter {
+        /// The digits.
+        value: u64,
+        /// Decimal places.
+        scale: u8,
+    },
+    /// Gauge with decimal places, `value × 10^-scale`.
+    ScaledGauge {
+        /// The digits, signed.
+        value: i64,
+        /// Decimal places.
+        scale: u8,
+    },
 }
 
 /// A histogram's state.
@@ -96,6 +111,30 @@ pub struct ExemplarSnapshot {
     pub value: (u64, u8),
     /// Bucket index, for histograms.
     pub bucket: Option<usize>,
+}
+
+impl ValueSnapshot {
+    /// The value as a visitor sees it (borrowing the histogram's vectors).
+    pub fn as_value(&self) -> SeriesValue<'_> {
+        match self {
+            ValueSnapshot::Counter(c) => SeriesValue::Counter(*c),
+            ValueSnapshot::Gauge(g) => SeriesValue::Gauge(*g),
+            ValueSnapshot::Histogram(h) => SeriesValue::Histogram(HistogramSample {
+                bounds: &h.bounds,
+                scale: h.scale,
+                counts: &h.counts,
+                sum: h.sum,
+            }),
+            ValueSnapshot::ScaledCounter { value, scale } => SeriesValue::ScaledCounter {
+                value: *value,
+                scale: *scale,
+            },
+            ValueSnapshot::ScaledGauge { value, scale } => SeriesValue::ScaledGauge {
+                value: *value,
+                scale: *scale,
+            },
+        }
+    }
 }
 
 impl HistogramSnapshot {
@@ -206,6 +245,12 @@ impl Visitor for Builder {
                 counts: h.counts.to_vec(),
                 sum: h.sum,
             }),
+            SeriesValue::ScaledCounter { value, scale } => {
+                ValueSnapshot::ScaledCounter { value, scale }
+            }
+            SeriesValue::ScaledGauge { value, scale } => {
+                ValueSnapshot::ScaledGauge { value, scale }
+            }
         };
         let exemplar = s.exemplar.map(|e| ExemplarSnapshot {
             labels: owned_labels(e.labels),
@@ -243,16 +288,7 @@ impl Source for Snapshot {
                     ex_labels.extend(e.labels.iter().map(|(n, v)| Label::new(n, v)));
                     (Decimal::new(e.value.0, e.value.1), e.bucket)
                 });
-                let value = match &s.value {
-                    ValueSnapshot::Counter(c) => SeriesValue::Counter(*c),
-                    ValueSnapshot::Gauge(g) => SeriesValue::Gauge(*g),
-                    ValueSnapshot::Histogram(h) => SeriesValue::Histogram(HistogramSample {
-                        bounds: &h.bounds,
-                        scale: h.scale,
-                        counts: &h.counts,
-                        sum: h.sum,
-                    }),
-                };
+                let value = s.value.as_value();
                 v.series(&Series {
                     labels: &labels,
                     value,

@@ -136,6 +136,21 @@ pub enum SeriesValue<'a> {
     Gauge(i64),
     /// Histogram state.
     Histogram(HistogramSample<'a>),
+    /// A counter with decimal places, `value × 10^-scale` (CPU time kept
+    /// in nanoseconds and exported in seconds, say). Scale at most 19.
+    ScaledCounter {
+        /// The digits.
+        value: u64,
+        /// Decimal places.
+        scale: u8,
+    },
+    /// A gauge with decimal places, `value × 10^-scale`. Scale at most 19.
+    ScaledGauge {
+        /// The digits, signed.
+        value: i64,
+        /// Decimal places.
+        scale: u8,
+    },
 }
 
 /// One series of the current family.

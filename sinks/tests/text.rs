@@ -613,3 +613,52 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn scaled_values_are_exact_decimals() {
+    use omnimetrics::visit::MetricKind;
+    use omnimetrics::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
+    let family = |name: &str, kind, value| FamilySnapshot {
+        name: name.into(),
+        help: "h".into(),
+        kind,
+        unit: None,
+        series: vec![SeriesSnapshot {
+            labels: vec![],
+            value,
+            exemplar: None,
+        }],
+    };
+    let snap = Snapshot {
+        families: vec![
+            family(
+                "cpu_seconds",
+                MetricKind::Counter,
+                ValueSnapshot::ScaledCounter {
+                    value: 12_340_000_000,
+                    scale: 9,
+                },
+            ),
+            family(
+                "offset_seconds",
+                MetricKind::Gauge,
+                ValueSnapshot::ScaledGauge {
+                    value: -1_500,
+                    scale: 3,
+                },
+            ),
+            // A scaled value in a family of another type is left out.
+            family(
+                "mismatch",
+                MetricKind::Gauge,
+                ValueSnapshot::ScaledCounter { value: 1, scale: 0 },
+            ),
+        ],
+    };
+    let out = text(&snap, Format::Prometheus);
+    assert!(out.contains("\ncpu_seconds_total 12.34\n"), "{out}");
+    assert!(out.contains("\noffset_seconds -1.5\n"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("mismatch ")), "{out}");
+    let om = text(&snap, Format::OpenMetrics);
+    assert!(om.contains("\ncpu_seconds_total 12.34\n"), "{om}");
+}

@@ -10,12 +10,12 @@
 //!
 //! On systems other than Linux nothing is exported.
 //!
-//! # Whole seconds
+//! # Resolution
 //!
-//! The visit API carries integers only, so `process_cpu_seconds_total` is
-//! exported in whole seconds (rounded down, so it never runs ahead) and
-//! `process_start_time_seconds` too. [`ProcessStats::cpu_time`] keeps the
-//! exact value, at the kernel's tick resolution.
+//! `process_cpu_seconds_total` is exact to the kernel's tick (a hundredth of
+//! a second, usually), exported as nanoseconds with nine decimal places.
+//! `process_start_time_seconds` is in whole seconds: the kernel's boot time,
+//! which it is counted from, has no finer resolution.
 
 use omnimetrics::visit::{FamilyDesc, MetricKind, Series, SeriesValue, Source, Visitor};
 use std::time::Duration;
@@ -74,7 +74,7 @@ type Desc = (&'static str, &'static str, MetricKind, Option<&'static str>);
 
 const CPU: Desc = (
     "process_cpu_seconds",
-    "Total user and system CPU time spent in seconds (whole seconds).",
+    "Total user and system CPU time spent in seconds.",
     MetricKind::Counter,
     Some("seconds"),
 );
@@ -118,9 +118,11 @@ const THREADS: Desc = (
 impl Source for ProcessMetrics {
     fn visit<V: Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
         let stats = ProcessStats::read();
-        let cpu_seconds = stats.cpu_time.map(|t| t.as_secs());
+        let cpu_nanos = stats
+            .cpu_time
+            .map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX));
         let families = [
-            (CPU, cpu_seconds),
+            (CPU, cpu_nanos),
             (RESIDENT, stats.resident_memory_bytes),
             (VIRTUAL, stats.virtual_memory_bytes),
             (OPEN_FDS, stats.open_fds),
@@ -137,7 +139,8 @@ impl Source for ProcessMetrics {
                 unit,
             })?;
             let value = match kind {
-                MetricKind::Counter => SeriesValue::Counter(value),
+                // The only counter is the CPU time, in nanoseconds.
+                MetricKind::Counter => SeriesValue::ScaledCounter { value, scale: 9 },
                 _ => SeriesValue::Gauge(i64::try_from(value).unwrap_or(i64::MAX)),
             };
             v.series(&Series {
@@ -342,7 +345,10 @@ mod tests {
         );
         let cpu = snap.family("process_cpu_seconds").unwrap();
         assert_eq!(cpu.kind, MetricKind::Counter);
-        assert!(matches!(cpu.series[0].value, ValueSnapshot::Counter(_)));
+        assert!(matches!(
+            cpu.series[0].value,
+            ValueSnapshot::ScaledCounter { scale: 9, .. }
+        ));
         for f in &snap.families[1..] {
             assert_eq!(f.kind, MetricKind::Gauge, "{}", f.name);
             assert_eq!(f.series.len(), 1);

@@ -170,6 +170,8 @@ struct Values {
 enum Value {
     Counter(u64),
     Gauge(i64),
+    ScaledCounter { value: u64, scale: u8 },
+    ScaledGauge { value: i64, scale: u8 },
     Histogram { counts: Vec<u64>, sum: u64 },
 }
 
@@ -496,6 +498,13 @@ fn values(records: Vec<Record<'_>>) -> Option<Vec<(Value, Option<ExemplarSnapsho
         let value = match record {
             Record::Counter(v) => Value::Counter(v),
             Record::Gauge(v) => Value::Gauge(v),
+            // Scales above 19 are not decimals the core represents.
+            Record::ScaledCounter { value, scale } if scale <= 19 => {
+                Value::ScaledCounter { value, scale }
+            }
+            Record::ScaledGauge { value, scale } if scale <= 19 => {
+                Value::ScaledGauge { value, scale }
+            }
             Record::Histogram { counts, sum } => Value::Histogram { counts, sum },
             Record::Exemplar {
                 labels,
@@ -547,6 +556,12 @@ fn assemble(d: &Description, values: Vec<(Value, Option<ExemplarSnapshot>)>) -> 
                     ValueSnapshot::Counter(v)
                 }
                 (Value::Gauge(v), None) if f.kind == MetricKind::Gauge => ValueSnapshot::Gauge(v),
+                (Value::ScaledCounter { value, scale }, None) if f.kind == MetricKind::Counter => {
+                    ValueSnapshot::ScaledCounter { value, scale }
+                }
+                (Value::ScaledGauge { value, scale }, None) if f.kind == MetricKind::Gauge => {
+                    ValueSnapshot::ScaledGauge { value, scale }
+                }
                 (Value::Histogram { counts, sum }, Some((bounds, scale)))
                     if counts.len() == bounds.len() + 1 =>
                 {

@@ -306,6 +306,16 @@ impl Walker<'_, '_> {
                 w.varint(tag::GAUGE)?;
                 w.signed(*v)?;
             }
+            SeriesValue::ScaledCounter { value, scale } => {
+                w.varint(tag::SCALED_COUNTER)?;
+                w.varint(*value)?;
+                w.byte(*scale)?;
+            }
+            SeriesValue::ScaledGauge { value, scale } => {
+                w.varint(tag::SCALED_GAUGE)?;
+                w.signed(*value)?;
+                w.byte(*scale)?;
+            }
             SeriesValue::Histogram(h) => {
                 w.varint(tag::HISTOGRAM)?;
                 w.varint(h.counts.len() as u64)?;
@@ -356,9 +366,13 @@ fn label(w: &mut FrameWriter<'_>, delta: Delta, l: &Label<'_>) -> Result<(), Fai
 fn matches_kind(kind: Option<MetricKind>, value: &SeriesValue<'_>) -> bool {
     matches!(
         (kind, value),
-        (Some(MetricKind::Counter), SeriesValue::Counter(_))
-            | (Some(MetricKind::Gauge), SeriesValue::Gauge(_))
-            | (Some(MetricKind::Histogram), SeriesValue::Histogram(_))
+        (
+            Some(MetricKind::Counter),
+            SeriesValue::Counter(_) | SeriesValue::ScaledCounter { .. }
+        ) | (
+            Some(MetricKind::Gauge),
+            SeriesValue::Gauge(_) | SeriesValue::ScaledGauge { .. }
+        ) | (Some(MetricKind::Histogram), SeriesValue::Histogram(_))
     )
 }
 

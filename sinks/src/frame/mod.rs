@@ -67,6 +67,10 @@
 //!         | 5 Exemplar  { labels: seq of (name: str, value: str),
 //!                         mantissa: u64, scale: u8, bucket: Option<u64> }
 //!         | 6 End       { schema: u32 }
+//!         | 7 ScaledCounter { value: u64, scale: u8 }   counter value
+//!                         `value × 10^-scale` (CPU seconds, say)
+//!         | 8 ScaledGauge   { value: i64, scale: u8 }   gauge value
+//!                         `value × 10^-scale`
 //!
 //! Label   = 0 Same                   same name and value as the previous
 //!                                    Series record's label at this position
@@ -85,8 +89,8 @@
 //! `Buckets` refers to records of the same frame, across families;
 //! `Same` with no such previous record is an error.
 //!
-//! A **value frame** holds one value record (`Counter`, `Gauge` or
-//! `Histogram`) per series of its description, in the order of the
+//! A **value frame** holds one value record (`Counter`, `Gauge`,
+//! `Histogram`, `ScaledCounter` or `ScaledGauge`) per series of its description, in the order of the
 //! description's `Series` records, each optionally followed by one
 //! `Exemplar` record for that series, then `End`. A value record must match
 //! its family's kind, and a histogram has one count per bound and one for
@@ -158,6 +162,8 @@ mod tag {
     pub(crate) const HISTOGRAM: u64 = 4;
     pub(crate) const EXEMPLAR: u64 = 5;
     pub(crate) const END: u64 = 6;
+    pub(crate) const SCALED_COUNTER: u64 = 7;
+    pub(crate) const SCALED_GAUGE: u64 = 8;
 
     pub(crate) const KIND_COUNTER: u64 = 0;
     pub(crate) const KIND_GAUGE: u64 = 1;

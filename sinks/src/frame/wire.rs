@@ -59,6 +59,14 @@ pub(crate) enum Record<'a> {
     End {
         schema: u32,
     },
+    ScaledCounter {
+        value: u64,
+        scale: u8,
+    },
+    ScaledGauge {
+        value: i64,
+        scale: u8,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]

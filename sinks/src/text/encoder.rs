@@ -7,7 +7,7 @@
 
 use super::Format;
 use super::escape::{Escape, NameKind, escaped, is_valid_name, name, sanitized};
-use crate::digits::{MAX_DIGITS, i64_text, u64_text};
+use crate::digits::{MAX_DIGITS, SignedDecimalBuf, i64_text, u64_text};
 use crate::out::{Failed, TextOut};
 use omnimetrics::visit::{
     Exemplar, FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue, Visitor,
@@ -279,6 +279,16 @@ impl Visitor for TextVisitor<'_> {
             (Some(MetricKind::Gauge), SeriesValue::Gauge(v)) => {
                 let v = i64_text(*v, &mut digits);
                 // OpenMetrics allows no exemplars on gauges.
+                self.sample("", s.labels, None, v, None)
+            }
+            (Some(MetricKind::Counter), SeriesValue::ScaledCounter { value, scale }) => {
+                let mut buf = DecimalBuf::new();
+                let v = Decimal::new(*value, *scale).render(&mut buf);
+                self.sample("_total", s.labels, None, v, s.exemplar.as_ref())
+            }
+            (Some(MetricKind::Gauge), SeriesValue::ScaledGauge { value, scale }) => {
+                let mut buf = SignedDecimalBuf::new();
+                let v = buf.render(*value, *scale);
                 self.sample("", s.labels, None, v, None)
             }
             (Some(MetricKind::Histogram), SeriesValue::Histogram(h)) => {

@@ -37,8 +37,18 @@ pub fn exemplar() -> impl Strategy<Value = Option<ExemplarSnapshot>> {
 
 pub fn value(kind: MetricKind) -> BoxedStrategy<ValueSnapshot> {
     match kind {
-        MetricKind::Counter => any::<u64>().prop_map(ValueSnapshot::Counter).boxed(),
-        MetricKind::Gauge => any::<i64>().prop_map(ValueSnapshot::Gauge).boxed(),
+        MetricKind::Counter => prop_oneof![
+            3 => any::<u64>().prop_map(ValueSnapshot::Counter),
+            1 => (any::<u64>(), 0..=19u8)
+                .prop_map(|(value, scale)| ValueSnapshot::ScaledCounter { value, scale }),
+        ]
+        .boxed(),
+        MetricKind::Gauge => prop_oneof![
+            3 => any::<i64>().prop_map(ValueSnapshot::Gauge),
+            1 => (any::<i64>(), 0..=19u8)
+                .prop_map(|(value, scale)| ValueSnapshot::ScaledGauge { value, scale }),
+        ]
+        .boxed(),
         _ => (
             prop::collection::vec(any::<u64>(), 0..20),
             any::<u8>(),

@@ -12,10 +12,8 @@
 use super::clean::DEVICE_LABEL;
 use super::device::{DeviceStatus, Devices};
 use super::own;
-use omnimetrics::visit::{
-    Exemplar, FamilyDesc, HistogramSample, Label, Series, SeriesValue, Source, Visitor,
-};
-use omnimetrics::{Decimal, FamilySnapshot, ValueSnapshot};
+use omnimetrics::visit::{Exemplar, FamilyDesc, Label, Series, Source, Visitor};
+use omnimetrics::{Decimal, FamilySnapshot};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -93,7 +91,7 @@ fn visit_devices<V: Visitor + ?Sized>(
                 });
                 v.series(&Series {
                     labels: &labels,
-                    value: value(&series.value),
+                    value: series.value.as_value(),
                     exemplar: exemplar.map(|(value, bucket)| Exemplar {
                         labels: &exemplar_labels,
                         value,
@@ -104,17 +102,4 @@ fn visit_devices<V: Visitor + ?Sized>(
         }
     }
     Ok(())
-}
-
-fn value(v: &ValueSnapshot) -> SeriesValue<'_> {
-    match v {
-        ValueSnapshot::Counter(c) => SeriesValue::Counter(*c),
-        ValueSnapshot::Gauge(g) => SeriesValue::Gauge(*g),
-        ValueSnapshot::Histogram(h) => SeriesValue::Histogram(HistogramSample {
-            bounds: &h.bounds,
-            scale: h.scale,
-            counts: &h.counts,
-            sum: h.sum,
-        }),
-    }
 }

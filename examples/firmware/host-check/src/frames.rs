@@ -68,9 +68,9 @@ fn monotonic_values(snap: &Snapshot) -> BTreeMap<(String, Key), u64> {
     for f in &snap.families {
         for s in &f.series {
             let v = match &s.value {
-                ValueSnapshot::Counter(v) => *v,
+                ValueSnapshot::Counter(v) | ValueSnapshot::ScaledCounter { value: v, .. } => *v,
                 ValueSnapshot::Histogram(h) => h.count(),
-                ValueSnapshot::Gauge(_) => continue,
+                _ => continue,
             };
             out.insert((f.name.clone(), s.labels.clone()), v);
         }
