@@ -8,10 +8,9 @@ mod bridge_support;
 mod common;
 
 use bridge_support::{
-    Rng, calls_at, corrupt, device_snapshot, frames, omnimetrics, reports, sample, scrape,
-    start_bridge,
+    Rng, calls_at, corrupt, device_snapshot, frames, reports, sample, scrape, start_bridge,
 };
-use common::{TempDir, wait_for};
+use common::{TempDir, omnimetrics, wait_for};
 use omnimetrics::Snapshot;
 use omnimetrics_exporter::Exporter;
 use omnimetrics_exporter::bridge::{BAD_REASONS, Bridge, Input};
@@ -162,19 +161,20 @@ fn devices_share_each_family_once() {
     // own metrics.
     let c = dir.path().join("noise.bin");
     std::fs::write(&c, b"\x07garbage\x00\x01\x02\x00").unwrap();
-    let out = omnimetrics(&[
-        "bridge",
-        "--once",
-        "--quiet",
-        "--input",
-        &format!("file:{}", a.display()),
-        "--input",
-        &b.display().to_string(),
-        "--input",
-        &format!("file:{}", c.display()),
-    ])
-    .output()
-    .unwrap();
+    let out = omnimetrics()
+        .args([
+            "bridge",
+            "--once",
+            "--quiet",
+            "--input",
+            &format!("file:{}", a.display()),
+            "--input",
+            &b.display().to_string(),
+            "--input",
+            &format!("file:{}", c.display()),
+        ])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -213,7 +213,8 @@ fn devices_share_each_family_once() {
 
 #[test]
 fn stdin_is_an_input() {
-    let mut child = omnimetrics(&["bridge", "--once", "-q", "-i", "uart=-"])
+    let mut child = omnimetrics()
+        .args(["bridge", "--once", "-q", "-i", "uart=-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -552,7 +553,11 @@ fn cli_errors_say_what_to_do() {
     std::fs::write(&capture, reports(1, 1, 0)).unwrap();
     let capture = capture.display().to_string();
     let run = |args: &[&str]| {
-        let out = omnimetrics(args).stdin(Stdio::null()).output().unwrap();
+        let out = omnimetrics()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{args:?} succeeded");
         String::from_utf8(out.stderr).unwrap()
     };

@@ -9,12 +9,13 @@
 mod bridge_support;
 mod common;
 
-use bridge_support::{Prometheus, scrape, start_bridge};
-use common::tool;
+use bridge_support::{scrape_checked, start_bridge};
+use common::prometheus::Prometheus;
+use common::tools;
 use omnimetrics::Snapshot;
 use omnimetrics_sinks::frame::FrameEncoder;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 #[omnimetrics::autometrics]
@@ -26,7 +27,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn prometheus_reads_device_totals_through_the_bridge() {
-    let (Some(prometheus_bin), Some(promtool)) = (tool("prometheus"), tool("promtool")) else {
+    let Some([prometheus_bin, promtool]) = tools(["prometheus", "promtool"]) else {
         return;
     };
     // The device's first boot: 4 calls, 1 error, remembered for later...
@@ -39,7 +40,7 @@ fn prometheus_reads_device_totals_through_the_bridge() {
         let _ = prom_read_sensor(i % 4 == 1 || i == 15);
     }
     let mut bridge = start_bridge(&["-q", "-i", "board=-"], Stdio::piped());
-    let mut line = bridge.child.0.stdin.take().unwrap();
+    let mut line = bridge.child.stdin.take().unwrap();
     let mut wire = vec![0];
     FrameEncoder::new(1)
         .write(&omnimetrics::registry(), &mut wire)
@@ -49,7 +50,10 @@ fn prometheus_reads_device_totals_through_the_bridge() {
     line.write_all(b"\x13\x37 noise \x00").unwrap();
     line.flush().unwrap();
 
-    let prometheus = Prometheus::start(&prometheus_bin, bridge.addr);
+    let prometheus = Prometheus::builder(&prometheus_bin)
+        .name("bridge-prometheus")
+        .target("bridge", bridge.addr)
+        .start();
     let errors = "sum(function_calls_total{device=\"board\",function=\"prom_read_sensor\",result=\"error\"})";
     prometheus.wait_for_value(errors, 6.0, LIMIT);
     prometheus.wait_for_value(
@@ -70,27 +74,7 @@ fn prometheus_reads_device_totals_through_the_bridge() {
     prometheus.wait_for_value("omnimetrics_bridge_connected{device=\"board\"}", 1.0, LIMIT);
 
     // The served text passes promtool's checks.
-    let text = scrape(bridge.addr);
-    let mut check = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    check
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = check.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scrape_checked(bridge.addr, &promtool);
 
     // The device restarts: a new boot id, and its counters start again
     // (here: the early snapshot, 1 error). Prometheus sees a counter reset.

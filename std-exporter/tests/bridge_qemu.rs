@@ -18,12 +18,13 @@
 mod bridge_support;
 mod common;
 
-use bridge_support::{BridgeProcess, Prometheus, corrupt, sample, scrape, start_bridge};
-use common::{ChildGuard, TempDir, free_port, tool};
+use bridge_support::{BridgeProcess, corrupt, sample, scrape_checked, start_bridge};
+use common::prometheus::Prometheus;
+use common::{ChildGuard, TempDir, free_port, tools, wait_for};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -98,23 +99,13 @@ fn start_qemu(qemu: &Path, elf: &Path, out: &Path) -> (ChildGuard, u16) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    (ChildGuard(child), port)
+    (ChildGuard::new("QEMU", child), port)
 }
 
 /// Waits for QEMU to end (the firmware ends it over semihosting).
 fn wait_for_exit(qemu: &mut ChildGuard, limit: Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = qemu.0.try_wait().unwrap() {
-            assert!(status.success(), "QEMU exited with {status}");
-            return;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "QEMU still running after {limit:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let status = wait_for("QEMU to exit", limit, || qemu.try_wait().unwrap());
+    assert!(status.success(), "QEMU exited with {status}");
 }
 
 fn check_device(prometheus: &Prometheus, device: &str, expected: &Expected) {
@@ -138,11 +129,9 @@ fn check_device(prometheus: &Prometheus, device: &str, expected: &Expected) {
 
 #[test]
 fn firmware_totals_reach_prometheus_through_the_bridge() {
-    let (Some(prometheus_bin), Some(promtool), Some(qemu)) = (
-        tool("prometheus"),
-        tool("promtool"),
-        tool("qemu-system-arm"),
-    ) else {
+    let Some([prometheus_bin, promtool, qemu]) =
+        tools(["prometheus", "promtool", "qemu-system-arm"])
+    else {
         return;
     };
     let Some(fw) = firmware_dir() else {
@@ -179,7 +168,10 @@ fn firmware_totals_reach_prometheus_through_the_bridge() {
         ],
         Stdio::from(std::fs::File::open(&lm3s_uart).unwrap()),
     );
-    let prometheus = Prometheus::start(&prometheus_bin, bridge.addr);
+    let prometheus = Prometheus::builder(&prometheus_bin)
+        .name("bridge-prometheus")
+        .target("bridge", bridge.addr)
+        .start();
     wait_for_exit(&mut qemu, Duration::from_secs(120));
     let microbit = expected(&std::fs::read_to_string(&microbit_out).unwrap());
 
@@ -219,22 +211,7 @@ fn firmware_totals_reach_prometheus_through_the_bridge() {
     );
 
     // What the bridge serves passes promtool, and it is still serving.
-    let text = scrape(bridge.addr);
-    let mut check = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut check.stdin.take().unwrap(), text.as_bytes()).unwrap();
-    let out = check.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = scrape_checked(bridge.addr, &promtool);
     assert_eq!(
         sample(
             &text,

@@ -12,13 +12,14 @@
 
 mod common;
 
-use common::{ChildGuard, TempDir, free_port, get, tool, wait_for};
+use common::prometheus::{Prometheus, promtool_check_metrics, sample_value};
+use common::{ChildGuard, get, run_with_input, tool, tools, wait_for};
 use omnimetrics_exporter::Format;
 use omnimetrics_query::queries::{FunctionRef, QueryOptions, request_rate};
-use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -147,7 +148,7 @@ fn start_service() -> Service {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let guard = ChildGuard(child);
+    let guard = ChildGuard::new("the e2e service", child);
     let mut lines = BufReader::new(stdout).lines();
     let ready = loop {
         let line = lines
@@ -198,100 +199,6 @@ fn drive(app: SocketAddr) {
     }
 }
 
-/// A running Prometheus, killed when dropped.
-struct Prometheus {
-    url: String,
-    _process: ChildGuard,
-    _dir: TempDir,
-}
-
-fn start_prometheus(binary: &std::path::Path, target: SocketAddr) -> Prometheus {
-    let dir = TempDir::new("omnimetrics-e2e-prometheus");
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
-             scrape_configs:\n  - job_name: e2e\n    authorization:\n      credentials: {TOKEN}\n    \
-             static_configs:\n      - targets: ['{target}']\n"
-        ),
-    )
-    .unwrap();
-    let port = free_port();
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let process = Command::new(binary)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let prometheus = Prometheus {
-        url: format!("http://127.0.0.1:{port}"),
-        _process: ChildGuard(process),
-        _dir: dir,
-    };
-    let ready = format!("{}/-/ready", prometheus.url);
-    wait_for("Prometheus to be ready", Duration::from_secs(60), || {
-        ureq::get(&ready).call().ok().filter(|r| r.status() == 200)
-    });
-    prometheus
-}
-
-impl Prometheus {
-    fn api(&self, path: &str, params: &[(&str, &str)]) -> Value {
-        let mut request = ureq::get(&format!("{}{path}", self.url));
-        for (k, v) in params {
-            request = request.query(*k, *v);
-        }
-        let mut response = request.call().unwrap_or_else(|e| panic!("{path}: {e}"));
-        let body = response.body_mut().read_to_string().unwrap();
-        let json: Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(json["status"], "success", "{body}");
-        json["data"].clone()
-    }
-
-    /// An instant query's result vector, at `time` if given.
-    fn query(&self, promql: &str, time: Option<&str>) -> Vec<Value> {
-        let mut params = vec![("query", promql)];
-        if let Some(t) = time {
-            params.push(("time", t));
-        }
-        let data = self.api("/api/v1/query", &params);
-        assert_eq!(data["resultType"], "vector", "{promql}");
-        data["result"].as_array().unwrap().clone()
-    }
-
-    /// `label -> value` of every series of a query, keyed by `by`.
-    fn values_by(&self, promql: &str, by: &[&str]) -> BTreeMap<Vec<String>, f64> {
-        self.query(promql, None)
-            .iter()
-            .map(|s| {
-                let key = by
-                    .iter()
-                    .map(|l| s["metric"][l].as_str().unwrap_or("").to_string())
-                    .collect();
-                (key, value_of(s))
-            })
-            .collect()
-    }
-
-    fn target_is_up(&self) -> bool {
-        let data = self.api("/api/v1/targets", &[]);
-        data["activeTargets"]
-            .as_array()
-            .is_some_and(|t| t.len() == 1 && t[0]["health"] == "up")
-    }
-}
-
-fn value_of(series: &Value) -> f64 {
-    series["value"][1].as_str().unwrap().parse().unwrap()
-}
-
 fn key(parts: &[&str]) -> Vec<String> {
     parts.iter().map(|s| s.to_string()).collect()
 }
@@ -302,10 +209,10 @@ fn prometheus_scrapes_an_instrumented_axum_service() {
         return;
     };
     let service = start_service();
-    let prometheus = start_prometheus(&prometheus_bin, service.metrics);
-    wait_for("the target to be up", Duration::from_secs(60), || {
-        prometheus.target_is_up().then_some(())
-    });
+    let prometheus = Prometheus::builder(&prometheus_bin)
+        .name("e2e-prometheus")
+        .target_with_token("e2e", service.metrics, TOKEN)
+        .start(); // ready, and the target scraped
     let m = service::MODULE;
     let sel = |f: &str| format!("{{function=\"{f}\",module=\"{m}\",service_name=\"{SERVICE}\"}}");
 
@@ -406,7 +313,7 @@ fn prometheus_scrapes_an_instrumented_axum_service() {
     assert_eq!(inf, BTreeMap::from([(key(&["load_cart"]), 17.0)]));
 
     // build_info, with the runtime overrides of the child's environment.
-    let build_info = prometheus.query("build_info", None);
+    let build_info = prometheus.query("build_info");
     assert_eq!(build_info.len(), 1, "{build_info:?}");
     let labels = &build_info[0]["metric"];
     for (name, expected) in [
@@ -421,14 +328,11 @@ fn prometheus_scrapes_an_instrumented_axum_service() {
     ] {
         assert_eq!(labels[name], expected, "build_info label {name}: {labels}");
     }
-    assert_eq!(value_of(&build_info[0]), 1.0);
+    assert_eq!(sample_value(&build_info[0]), 1.0);
 
     // Prometheus 2.x prefers OpenMetrics, so it parsed this exporter's
     // OpenMetrics output: only that format carries units into metadata.
-    let metadata = prometheus.api(
-        "/api/v1/targets/metadata",
-        &[("metric", "process_cpu_seconds")],
-    );
+    let metadata = prometheus.api("targets/metadata", &[("metric", "process_cpu_seconds")]);
     eprintln!("metadata: {metadata}");
     assert_eq!(metadata[0]["type"], "counter", "{metadata}");
     assert_eq!(metadata[0]["unit"], "seconds", "{metadata}");
@@ -443,11 +347,10 @@ fn prometheus_scrapes_an_instrumented_axum_service() {
     );
     let stamp = prometheus.query(
         &format!("timestamp(function_calls_total{{function=\"checkout\",result=\"ok\",caller_function=\"\",service_name=\"{SERVICE}\"}})"),
-        None,
     );
     assert_eq!(stamp.len(), 1, "{stamp:?}");
     let at = stamp[0]["value"][1].as_str().unwrap().to_string();
-    let rate = prometheus.query(&promql, Some(&at));
+    let rate = prometheus.query_at(&promql, &at);
     assert_eq!(rate.len(), 1, "{promql}\n{rate:?}");
     let series = &rate[0]["metric"];
     assert_eq!(series["function"], "checkout");
@@ -455,7 +358,7 @@ fn prometheus_scrapes_an_instrumented_axum_service() {
     assert_eq!(series["service_name"], SERVICE);
     assert_eq!(series["version"], VERSION, "version joined from build_info");
     assert_eq!(series["commit"], COMMIT, "commit joined from build_info");
-    let value = value_of(&rate[0]);
+    let value = sample_value(&rate[0]);
     eprintln!("request rate of checkout at {at}: {value}");
     assert!(
         (value - 12.0 / 300.0).abs() < 1e-9,
@@ -464,21 +367,8 @@ fn prometheus_scrapes_an_instrumented_axum_service() {
 }
 
 /// Runs `promtool check metrics` on `text`; its exit code and output.
-fn promtool_check(promtool: &std::path::Path, text: &str) -> (i32, String) {
-    let mut child = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+fn promtool_check(promtool: &Path, text: &str) -> (i32, String) {
+    let out = promtool_check_metrics(promtool, text);
     let report = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -508,25 +398,12 @@ fn only_openmetrics_counter_help_findings(report: &str, text: &str) -> bool {
 }
 
 /// Parses `text` with Python `prometheus_client`'s strict OpenMetrics
-/// parser; returns `family type samples` lines.
-fn strict_openmetrics_parse(text: &str) -> Result<Vec<String>, String> {
+/// parser (run by `python`); returns `family type samples` lines.
+fn strict_openmetrics_parse(python: &Path, text: &str) -> Result<Vec<String>, String> {
     let script = "import sys\n\
         from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse\n\
         for f in parse(sys.stdin.read()):\n    print(f.name, f.type, len(f.samples))\n";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("python3: {e}"))?;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input(Command::new(python).args(["-c", script]), text.as_bytes());
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
@@ -538,10 +415,9 @@ fn strict_openmetrics_parse(text: &str) -> Result<Vec<String>, String> {
 
 #[test]
 fn promtool_accepts_a_live_scrape_in_both_formats() {
-    let Some(promtool) = tool("promtool") else {
+    let Some([promtool, python]) = tools(["promtool", "python3"]) else {
         return;
     };
-    let python = tool("python3").unwrap();
     let service = start_service();
     drive(service.app);
     let auth = format!("Bearer {TOKEN}");
@@ -609,9 +485,8 @@ fn promtool_accepts_a_live_scrape_in_both_formats() {
             "promtool check metrics, OpenMetrics (exit {code}):\n{report}\n---\n{text}"
         );
         // And the strict OpenMetrics parser reads every family.
-        assert!(python.is_file());
         let families =
-            strict_openmetrics_parse(text).unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
+            strict_openmetrics_parse(&python, text).unwrap_or_else(|e| panic!("{e}\n---\n{text}"));
         for expected in [
             "function_calls counter ",
             "function_calls_duration_seconds histogram",

@@ -14,20 +14,23 @@
 //!   from the running shop fire for its custom percentile and its 1 s
 //!   threshold, with buckets written `le="1.0"` or `le="1"`.
 
+mod common;
 mod slo_support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::mpsc;
 
+use common::{TempDir, free_port, http_get, omnimetrics, run_with_input, show, tool};
 use omnimetrics_exporter::Exporter;
 use omnimetrics_exporter::slo::{
     ObjectiveSpec, RulesConfig, declared_objectives, declared_rules, objectives_from_scrape,
 };
 use omnimetrics_query::queries::{FunctionRef, QueryOptions, all_queries, prometheus_graph_link};
 use omnimetrics_query::rules::generic_rules;
-use slo_support::{TempDir, cli, cli_ok, http_get, real_tools, shop, show};
+use slo_support::{cli, cli_ok, shop};
 
 /// The exporter of this process, serving the shop's functions (registered
 /// before `main`, so at zero until called).
@@ -170,24 +173,14 @@ fn rules_from_a_running_program_are_exactly_its_objectives() {
         objectives_from_scrape(&openmetrics).unwrap(),
         expected_shop_objectives()
     );
-    let dir = TempDir::new("cli");
+    let dir = TempDir::new("omnimetrics-slo-cli");
     let file = dir.write("scrape.txt", &openmetrics);
     let file = file.to_str().unwrap();
     assert_eq!(cli_ok(&["rules", "--from", file, "--from", &url]), expected);
-    let mut child = slo_support::omnimetrics()
-        .args(["rules", "--from", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(openmetrics.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_input(
+        omnimetrics().args(["rules", "--from", "-"]),
+        openmetrics.as_bytes(),
+    );
     assert!(out.status.success(), "{}", show(&out));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), expected);
 
@@ -209,7 +202,7 @@ fn rules_from_a_running_program_are_exactly_its_objectives() {
 
 #[test]
 fn rules_from_a_program_without_objectives_has_no_groups() {
-    let dir = TempDir::new("cli");
+    let dir = TempDir::new("omnimetrics-slo-cli");
     let file = dir.write(
         "plain.txt",
         "function_calls_total{function=\"f\",module=\"m\",service_name=\"s\",result=\"ok\",\
@@ -226,8 +219,8 @@ fn rules_from_a_program_without_objectives_has_no_groups() {
 fn unreadable_sources_fail_with_a_message_and_nothing_on_stdout() {
     let exporter = serve_shop();
     let base = format!("http://{}", exporter.local_addr());
-    let closed = format!("http://127.0.0.1:{}/metrics", slo_support::free_port());
-    let dir = TempDir::new("cli");
+    let closed = format!("http://127.0.0.1:{}/metrics", free_port());
+    let dir = TempDir::new("omnimetrics-slo-cli");
     let html = dir.write("page.html", "<html><body>Grafana</body></html>\n");
     let broken = dir.write(
         "broken.txt",
@@ -297,7 +290,7 @@ fn explain_prints_every_query_and_its_link() {
     assert_eq!(out, expected);
 
     // The rate window, and the default URL from PROMETHEUS_URL.
-    let out = slo_support::omnimetrics()
+    let out = omnimetrics()
         .args([
             "explain",
             "charge",
@@ -391,7 +384,7 @@ fn explain_finds_the_module_in_prometheus() {
         )
     );
 
-    let closed = format!("http://127.0.0.1:{}", slo_support::free_port());
+    let closed = format!("http://127.0.0.1:{}", free_port());
     let out = cli(&["explain", "f", "--prometheus-url", &closed]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -403,8 +396,8 @@ fn explain_finds_the_module_in_prometheus() {
 }
 
 /// Runs `promtool check rules` on `files` in `dir`; all must pass.
-fn promtool_check(dir: &TempDir, files: &[&str]) -> String {
-    let out = Command::new("promtool")
+fn promtool_check(promtool: &Path, dir: &TempDir, files: &[&str]) -> String {
+    let out = Command::new(promtool)
         .args(["check", "rules", "--lint-fatal"])
         .args(files)
         .current_dir(dir.path())
@@ -424,12 +417,12 @@ fn promtool_check(dir: &TempDir, files: &[&str]) -> String {
 
 #[test]
 fn promtool_accepts_every_generated_file() {
-    if !real_tools("promtool_accepts_every_generated_file", &["promtool"]) {
+    let Some(promtool) = tool("promtool") else {
         return;
-    }
+    };
     let exporter = serve_shop();
     let url = exporter.url().to_string();
-    let dir = TempDir::new("promtool-check");
+    let dir = TempDir::new("omnimetrics-slo-promtool-check");
     dir.write("generic.yml", &cli_ok(&["rules"]));
     dir.write(
         "options.yml",
@@ -474,6 +467,7 @@ fn promtool_accepts_every_generated_file() {
         &cli_ok(&["rules", "--from", scrape.to_str().unwrap()]),
     );
     let report = promtool_check(
+        &promtool,
         &dir,
         &[
             "generic.yml",
@@ -506,14 +500,11 @@ fn promtool_accepts_every_generated_file() {
 
 #[test]
 fn promtool_unit_tests_of_the_running_programs_rules() {
-    if !real_tools(
-        "promtool_unit_tests_of_the_running_programs_rules",
-        &["promtool"],
-    ) {
+    let Some(promtool) = tool("promtool") else {
         return;
-    }
+    };
     let exporter = serve_shop();
-    let dir = TempDir::new("promtool-test");
+    let dir = TempDir::new("omnimetrics-slo-promtool-test");
     dir.write(
         "declared_rules.yml",
         &cli_ok(&["rules", "--from", exporter.url()]),
@@ -524,7 +515,7 @@ fn promtool_unit_tests_of_the_running_programs_rules() {
         dir.path().join("declared_test.yml"),
     )
     .unwrap();
-    let out = Command::new("promtool")
+    let out = Command::new(promtool)
         .args(["test", "rules", "declared_test.yml"])
         .current_dir(dir.path())
         .output()

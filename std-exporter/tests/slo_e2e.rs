@@ -32,6 +32,7 @@
 //! Needs `OMNIMETRICS_REAL_TOOLS=1`, `prometheus` and `promtool`. The demo is
 //! `$OMNIMETRICS_DEMO_BIN` if set, else built here with cargo.
 
+mod common;
 mod slo_support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,14 +40,13 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::prometheus::{Prometheus, sample_labels, sample_value};
+use common::{ChildGuard, TempDir, http_get, show, tools, wait_for, wait_ok};
 use omnimetrics_exporter::Exporter;
 use omnimetrics_query::queries::{FunctionRef, doc_section};
 use serde_json::Value;
 use slo_support::grafana::{self, Variable, format_value, interpolate};
-use slo_support::{
-    ChildGuard, Prometheus, TempDir, cli_ok, real_tools, sample_value, shop, show, wait_for,
-    wait_ok,
-};
+use slo_support::{cli_ok, shop};
 
 /// Grafana's built-in variables, as a dashboard over the last 5 minutes
 /// would set them.
@@ -96,13 +96,12 @@ fn start_demo(dir: &TempDir) -> (ChildGuard, String) {
     let mut demo = ChildGuard::spawn(
         "demo",
         Command::new(&binary).args(["--addr", "127.0.0.1:0", "--rps", "40"]),
-        dir,
+        dir.path(),
     );
-    let out = dir.path().join("demo.out");
     let url = wait_for("the demo's metrics URL", Duration::from_secs(30), || {
-        demo.assert_running(dir);
-        let text = std::fs::read_to_string(&out).ok()?;
-        text.lines()
+        demo.assert_running();
+        demo.log("out")
+            .lines()
             .find_map(|l| l.trim().strip_prefix("metrics"))
             .map(|u| u.trim().to_string())
     });
@@ -117,18 +116,11 @@ fn host_port(url: &str) -> String {
         .to_string()
 }
 
-fn labels(sample: &Value, names: &[&str]) -> Vec<String> {
-    names
-        .iter()
-        .map(|n| sample["metric"][n].as_str().unwrap_or("").to_string())
-        .collect()
-}
-
 /// Label tuples of an instant query's result.
 fn set(prom: &Prometheus, promql: &str, names: &[&str]) -> BTreeSet<Vec<String>> {
     prom.query(promql)
         .iter()
-        .map(|s| labels(s, names))
+        .map(|s| sample_labels(s, names))
         .collect()
 }
 
@@ -208,7 +200,7 @@ impl Facts {
                 r#"group by (caller_function, caller_module, service_name) ({{{CALLS},caller_function!=""}})"#
             ))
             .iter()
-            .map(|s| labels(s, &["caller_function", "caller_module", "service_name"]))
+            .map(|s| sample_labels(s, &["caller_function", "caller_module", "service_name"]))
             .collect();
         let standard_re = STANDARD_PERCENTILES.join("|").replace('.', "\\\\.");
         Facts {
@@ -438,14 +430,11 @@ fn percent_decode(s: &str) -> String {
 
 #[test]
 fn prometheus_loads_the_rules_and_every_dashboard_query_has_data() {
-    if !real_tools(
-        "prometheus_loads_the_rules_and_every_dashboard_query_has_data",
-        &["prometheus", "promtool"],
-    ) {
+    let Some([prometheus_bin, promtool]) = tools(["prometheus", "promtool"]) else {
         return;
-    }
+    };
     let started = Instant::now();
-    let dir = TempDir::new("e2e");
+    let dir = TempDir::new("omnimetrics-slo-e2e");
 
     // The two programs.
     let _load = shop::Load::start();
@@ -480,7 +469,7 @@ fn prometheus_loads_the_rules_and_every_dashboard_query_has_data() {
             "0",
         ]),
     );
-    let check = Command::new("promtool")
+    let check = Command::new(promtool)
         .args([
             "check",
             "rules",
@@ -503,19 +492,18 @@ fn prometheus_loads_the_rules_and_every_dashboard_query_has_data() {
     );
     println!("{}", String::from_utf8_lossy(&check.stdout));
 
-    // Two servers scraping both programs.
-    let targets = [
-        ("slo-shop", host_port(&shop_url)),
-        ("shop-demo", host_port(&demo_url)),
-    ];
-    let mut a = Prometheus::start(&dir, "prometheus-generic", &[generic], &targets);
-    let mut b = Prometheus::start(&dir, "prometheus-declared", &[declared], &targets);
-    for prom in [&mut a, &mut b] {
-        wait_for("both targets up", Duration::from_secs(30), || {
-            prom.guard.assert_running(&dir);
-            prom.targets_up(2).then_some(())
-        });
-    }
+    // Two servers scraping both programs and evaluating rules every
+    // second; `start` returns once both targets are up.
+    let both = Prometheus::builder(&prometheus_bin)
+        .evaluation_interval("1s")
+        .target("slo-shop", host_port(&shop_url))
+        .target("shop-demo", host_port(&demo_url));
+    let a = both
+        .clone()
+        .name("prometheus-generic")
+        .rule_file(generic)
+        .start();
+    let b = both.name("prometheus-declared").rule_file(declared).start();
     println!("Prometheus ready, targets up ({:?})", started.elapsed());
 
     // The shop's known ratios (window, objective, category, value, tolerance).
@@ -558,7 +546,7 @@ fn prometheus_loads_the_rules_and_every_dashboard_query_has_data() {
         0.15,
     ));
     wait_ok("the recorded ratios", Duration::from_secs(90), || {
-        demo.assert_running(&dir);
+        demo.assert_running();
         ratios_match(&a, &expected).map_err(|e| format!("generic: {e}"))?;
         ratios_match(&b, &expected_b).map_err(|e| format!("declared: {e}"))
     });
@@ -589,22 +577,20 @@ fn prometheus_loads_the_rules_and_every_dashboard_query_has_data() {
     let demo_slos: BTreeSet<Vec<String>> = demo_ratios
         .iter()
         .inspect(|s| assert!((0.0..=1.0).contains(&sample_value(s)), "{s}"))
-        .map(|s| labels(s, &["objective_name", "category"]))
+        .map(|s| sample_labels(s, &["objective_name", "category"]))
         .collect();
     let declared_by_demo: BTreeSet<Vec<String>> =
-        omnimetrics_exporter::slo::objectives_from_scrape(
-            &slo_support::http_get(&demo_url).unwrap(),
-        )
-        .unwrap()
-        .into_iter()
-        .map(|o| {
-            let category = match o.kind {
-                omnimetrics_exporter::slo::ObjectiveKind::SuccessRate => "success-rate",
-                _ => "latency",
-            };
-            key(&[&o.name, category])
-        })
-        .collect();
+        omnimetrics_exporter::slo::objectives_from_scrape(&http_get(&demo_url).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|o| {
+                let category = match o.kind {
+                    omnimetrics_exporter::slo::ObjectiveKind::SuccessRate => "success-rate",
+                    _ => "latency",
+                };
+                key(&[&o.name, category])
+            })
+            .collect();
     assert_eq!(demo_slos, declared_by_demo);
 
     // The page alerts fire for the broken objectives.
@@ -692,5 +678,5 @@ fn prometheus_loads_the_rules_and_every_dashboard_query_has_data() {
         functions.len(),
         started.elapsed()
     );
-    demo.assert_running(&dir);
+    demo.assert_running();
 }

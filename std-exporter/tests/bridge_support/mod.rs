@@ -1,19 +1,21 @@
 //! Helpers for the bridge's tests: device streams made on the host,
 //! corrupting a stream on purpose, the `omnimetrics bridge` binary as a
-//! child process, reading a scrape, and a real Prometheus.
+//! child process, and reading a scrape.
 //!
 //! Test files use it with `mod common; mod bridge_support;` (it builds on
-//! `common`'s process guards and HTTP client).
+//! `common`'s process guards and HTTP client; the real Prometheus is
+//! `common::prometheus`).
 #![allow(dead_code, unreachable_pub)]
 
-use crate::common::{ChildGuard, TempDir, free_port, get, wait_for};
+use crate::common::prometheus::promtool_check_metrics;
+use crate::common::{ChildGuard, get, omnimetrics, show};
 use omnimetrics::visit::MetricKind;
 use omnimetrics::{FamilySnapshot, HistogramSnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use omnimetrics_sinks::frame::FrameEncoder;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -326,30 +328,37 @@ pub fn scrape(addr: SocketAddr) -> String {
     r.text().to_string()
 }
 
+/// [`scrape`], which `promtool check metrics` (the binary `promtool`) must
+/// accept.
+pub fn scrape_checked(addr: SocketAddr, promtool: &Path) -> String {
+    let text = scrape(addr);
+    let out = promtool_check_metrics(promtool, &text);
+    assert!(
+        out.status.success(),
+        "promtool check metrics\n{}\n--- checked ---\n{text}",
+        show(&out)
+    );
+    text
+}
+
 /// `omnimetrics bridge` running as a child process.
 pub struct BridgeProcess {
     pub addr: SocketAddr,
     pub child: ChildGuard,
 }
 
-/// The `omnimetrics` binary with `args`, for runs that are expected to end.
-pub fn omnimetrics(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_omnimetrics"));
-    c.args(args);
-    c
-}
-
 /// Starts `omnimetrics bridge --listen 127.0.0.1:0 ARGS` with `stdin`, and
 /// waits for the address it serves on.
 pub fn start_bridge(args: &[&str], stdin: Stdio) -> BridgeProcess {
-    let mut child = omnimetrics(&["bridge", "--listen", "127.0.0.1:0"])
+    let mut child = omnimetrics()
+        .args(["bridge", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdin(stdin)
         .stdout(Stdio::piped())
         .spawn()
         .expect("the omnimetrics binary starts");
     let stdout = child.stdout.take().unwrap();
-    let child = ChildGuard(child);
+    let child = ChildGuard::new("omnimetrics bridge", child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -364,102 +373,4 @@ pub fn start_bridge(args: &[&str], stdin: Stdio) -> BridgeProcess {
         .unwrap_or_else(|| panic!("unexpected first line: {line}"));
     let addr = url.trim_end_matches("/metrics").parse().unwrap();
     BridgeProcess { addr, child }
-}
-
-/// A real Prometheus scraping one target every second, killed when
-/// dropped.
-pub struct Prometheus {
-    pub url: String,
-    _process: ChildGuard,
-    _dir: TempDir,
-}
-
-impl Prometheus {
-    pub fn start(binary: &Path, target: SocketAddr) -> Self {
-        let dir = TempDir::new("omnimetrics-bridge-prometheus");
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
-                 scrape_configs:\n  - job_name: bridge\n    \
-                 static_configs:\n      - targets: ['{target}']\n"
-            ),
-        )
-        .unwrap();
-        let port = free_port();
-        let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-        let process = Command::new(binary)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let prometheus = Self {
-            url: format!("http://127.0.0.1:{port}"),
-            _process: ChildGuard(process),
-            _dir: dir,
-        };
-        let ready = format!("{}/-/ready", prometheus.url);
-        wait_for("Prometheus to be ready", Duration::from_secs(60), || {
-            ureq::get(&ready).call().ok().filter(|r| r.status() == 200)
-        });
-        wait_for(
-            "Prometheus to scrape the bridge",
-            Duration::from_secs(60),
-            || prometheus.target_is_up().then_some(()),
-        );
-        prometheus
-    }
-
-    fn api(&self, path: &str, params: &[(&str, &str)]) -> serde_json::Value {
-        let mut request = ureq::get(&format!("{}{path}", self.url));
-        for (k, v) in params {
-            request = request.query(*k, *v);
-        }
-        let mut response = request.call().unwrap_or_else(|e| panic!("{path}: {e}"));
-        let body = response.body_mut().read_to_string().unwrap();
-        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(json["status"], "success", "{body}");
-        json["data"].clone()
-    }
-
-    fn target_is_up(&self) -> bool {
-        let data = self.api("/api/v1/targets", &[]);
-        data["activeTargets"]
-            .as_array()
-            .is_some_and(|t| t.len() == 1 && t[0]["health"] == "up")
-    }
-
-    /// The value of an instant query that returns at most one series.
-    pub fn value(&self, promql: &str) -> Option<f64> {
-        let data = self.api("/api/v1/query", &[("query", promql)]);
-        let result = data["result"].as_array().unwrap();
-        assert!(result.len() <= 1, "{promql}: {result:?}");
-        result
-            .first()
-            .map(|s| s["value"][1].as_str().unwrap().parse().unwrap())
-    }
-
-    /// Waits until `promql` returns `expected`; panics with the last value
-    /// after `limit`.
-    pub fn wait_for_value(&self, promql: &str, expected: f64, limit: Duration) {
-        let start = std::time::Instant::now();
-        loop {
-            let got = self.value(promql);
-            if got == Some(expected) {
-                return;
-            }
-            assert!(
-                start.elapsed() < limit,
-                "{promql}: expected {expected}, Prometheus says {got:?} after {limit:?}"
-            );
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
 }
