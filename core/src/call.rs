@@ -34,7 +34,8 @@ pub struct Call<const C: usize, const N: usize> {
     start: Option<u64>,
 }
 
-#[inline]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn begin<const C: usize, const N: usize>(
     metrics: &'static FunctionMetrics<C, N>,
     desc: &'static FunctionDesc,
@@ -47,7 +48,8 @@ fn begin<const C: usize, const N: usize>(
     }
 }
 
-#[inline]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn end<const C: usize, const N: usize>(
     metrics: &'static FunctionMetrics<C, N>,
     desc: &'static FunctionDesc,
@@ -68,7 +70,8 @@ fn end<const C: usize, const N: usize>(
 
 impl<const C: usize, const N: usize> Call<C, N> {
     /// Starts a call of the function these statics describe.
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     pub fn enter(metrics: &'static FunctionMetrics<C, N>, desc: &'static FunctionDesc) -> Self {
         begin(metrics, desc);
         let caller = context::replace(desc);
@@ -81,7 +84,8 @@ impl<const C: usize, const N: usize> Call<C, N> {
     }
 
     /// Ends the call with its outcome.
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     pub fn finish(self, is_err: bool) {
         let this = ManuallyDrop::new(self);
         this.complete(is_err, None);
@@ -89,13 +93,15 @@ impl<const C: usize, const N: usize> Call<C, N> {
 
     /// Ends the call with its outcome and the returned variant's label
     /// (`#[autometrics(result_labels)]`).
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     pub fn finish_labelled(self, is_err: bool, label: Option<&'static str>) {
         let this = ManuallyDrop::new(self);
         this.complete(is_err, label);
     }
 
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn complete(&self, is_err: bool, label: Option<&'static str>) {
         context::replace(self.caller);
         end(
@@ -110,6 +116,9 @@ impl<const C: usize, const N: usize> Call<C, N> {
 }
 
 impl<const C: usize, const N: usize> Drop for Call<C, N> {
+    // Runs only while unwinding (`finish` forgets the guard): one shared
+    // out-of-line copy per capacity, not one per function.
+    #[inline(never)]
     fn drop(&mut self) {
         self.complete(true, None);
     }

@@ -36,6 +36,38 @@ mod imp {
     }
 }
 
+/// This thread's stripe of every function's hot counters (see
+/// `function::STRIPES`): threads are numbered round-robin on their first
+/// instrumented call.
+#[cfg(all(feature = "std", target_pointer_width = "64"))]
+#[inline(always)]
+pub(crate) fn stripe_index() -> usize {
+    use core::cell::Cell;
+    use portable_atomic::{AtomicUsize, Ordering};
+
+    const UNSET: usize = usize::MAX;
+    std::thread_local! {
+        static STRIPE: Cell<usize> = const { Cell::new(UNSET) };
+    }
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+    #[cold]
+    #[inline(never)]
+    fn assign(cell: &Cell<usize>) -> usize {
+        let i = NEXT.fetch_add(1, Ordering::Relaxed) % crate::function::STRIPES;
+        cell.set(i);
+        i
+    }
+
+    // `try_with` fails only during thread teardown: any stripe will do.
+    STRIPE
+        .try_with(|cell| match cell.get() {
+            UNSET => assign(cell),
+            i => i,
+        })
+        .unwrap_or(0)
+}
+
 #[cfg(not(feature = "std"))]
 mod imp {
     use super::*;

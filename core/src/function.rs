@@ -123,16 +123,28 @@ pub trait FunctionStorage: Sync {
     fn view(&self) -> FunctionView<'_>;
 }
 
-/// Borrowed slices over one function's atomics, for visiting.
+/// What visiting reads of one function's counts, whatever its capacity
+/// and however many stripes hold them.
+pub(crate) trait ReadCounts: Sync {
+    /// `[ok, error]` of the root (no caller).
+    fn root(&self) -> [u64; 2];
+    /// `[ok, error]` of caller slot `i`.
+    fn slot(&self, i: usize) -> [u64; 2];
+    /// `[ok, error]` of the overflow slot.
+    fn overflow(&self) -> [u64; 2];
+    /// Per-bucket counts (finite, then `+Inf`) into `out`; how many, and
+    /// the sum.
+    fn histogram(&self, out: &mut [u64]) -> (usize, u64);
+    /// Calls running now.
+    fn concurrent(&self) -> usize;
+}
+
+/// Borrowed access to one function's atomics, for visiting.
 #[doc(hidden)]
 #[allow(missing_debug_implementations)]
 pub struct FunctionView<'a> {
-    pub(crate) root: &'a [AtomicU64; 2],
     pub(crate) keys: &'a [AtomicPtr<FunctionDesc>],
-    pub(crate) counts: &'a [[AtomicU64; 2]],
-    pub(crate) overflow: &'a [AtomicU64; 2],
-    pub(crate) histogram: &'a dyn ReadHistogram,
-    pub(crate) concurrent: &'a AtomicUsize,
+    pub(crate) counts: &'a dyn ReadCounts,
     #[cfg(feature = "std")]
     pub(crate) exemplar: &'a crate::exemplar::ExemplarSlot,
 }
@@ -163,62 +175,61 @@ impl Link {
     }
 }
 
-/// Result counters per caller.
+/// How many copies ("stripes") of its hot counters a function keeps.
+///
+/// On `std` targets with 64-bit pointers (servers), threads are spread
+/// round-robin over [`STRIPES`] cache-padded copies of the result counters,
+/// the histogram and the concurrency gauge, so that threads calling the
+/// same function do not fight over the same cache lines; visiting sums
+/// the stripes. Elsewhere (microcontrollers, wasm) RAM matters more than
+/// cores: one stripe, no padding.
+#[cfg(all(feature = "std", target_pointer_width = "64"))]
+pub(crate) const STRIPES: usize = 8;
+/// See above: one stripe where RAM matters more than cores.
+#[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+pub(crate) const STRIPES: usize = 1;
+
+/// One copy of a function's hot counters. On servers each stripe owns its
+/// cache lines (128 bytes: the x86_64 prefetcher fetches lines in pairs,
+/// and some aarch64 cores have 128-byte lines).
 #[derive(Debug)]
-pub(crate) struct CallerTable<const C: usize> {
+#[cfg_attr(all(feature = "std", target_pointer_width = "64"), repr(align(128)))]
+struct Stripe<const C: usize, const N: usize> {
     /// `[ok, error]` for calls with no instrumented caller.
     root: [AtomicU64; 2],
-    /// Callers by address of their description; null = free.
-    keys: [AtomicPtr<FunctionDesc>; C],
+    /// `[ok, error]` per caller slot (see `FunctionMetrics::keys`).
     counts: [[AtomicU64; 2]; C],
     /// `[ok, error]` for calls whose caller did not fit.
     overflow: [AtomicU64; 2],
+    histogram: HistogramCell<N>,
+    /// Entries minus exits seen by this stripe (wrapping: a call may enter
+    /// on one thread and leave on another); the gauge is the sum.
+    concurrent: AtomicUsize,
 }
 
-impl<const C: usize> CallerTable<C> {
+impl<const C: usize, const N: usize> Stripe<C, N> {
     const fn new() -> Self {
         Self {
             root: [const { AtomicU64::new(0) }; 2],
-            keys: [const { AtomicPtr::new(ptr::null_mut()) }; C],
             counts: [const { [const { AtomicU64::new(0) }; 2] }; C],
             overflow: [const { AtomicU64::new(0) }; 2],
+            histogram: HistogramCell::new(),
+            concurrent: AtomicUsize::new(0),
         }
-    }
-
-    /// The counter for a call from `caller` with this outcome.
-    #[inline]
-    fn cell(&self, caller: *const FunctionDesc, is_err: bool) -> &AtomicU64 {
-        let r = is_err as usize;
-        if caller.is_null() {
-            return &self.root[r];
-        }
-        let caller = caller.cast_mut();
-        let mut i = 0;
-        while i < C {
-            let key = self.keys[i].load(Relaxed);
-            if key == caller {
-                return &self.counts[i][r];
-            }
-            if key.is_null() {
-                match self.keys[i].compare_exchange(ptr::null_mut(), caller, Relaxed, Relaxed) {
-                    Ok(_) => return &self.counts[i][r],
-                    Err(won) if won == caller => return &self.counts[i][r],
-                    Err(_) => {}
-                }
-            }
-            i += 1;
-        }
-        &self.overflow[r]
     }
 }
 
 /// The atomics of one instrumented function: `C` caller slots and `N`
 /// latency buckets. Emitted as a `static` by the macro.
+///
+/// Per-caller counts live in a small fixed table: callers are claimed by
+/// compare-and-swap on the address of their description (`keys`, shared by
+/// all stripes), counted in the same slot of every stripe.
 #[derive(Debug)]
 pub struct FunctionMetrics<const C: usize, const N: usize> {
-    calls: CallerTable<C>,
-    histogram: HistogramCell<N>,
-    concurrent: AtomicUsize,
+    stripes: [Stripe<C, N>; STRIPES],
+    /// Callers by address of their description; null = free.
+    keys: [AtomicPtr<FunctionDesc>; C],
     pub(crate) link: Link,
     #[cfg(feature = "std")]
     exemplar: crate::exemplar::ExemplarSlot,
@@ -234,26 +245,88 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
     /// Zeroed storage.
     pub const fn new() -> Self {
         Self {
-            calls: CallerTable::new(),
-            histogram: HistogramCell::new(),
-            concurrent: AtomicUsize::new(0),
+            stripes: [const { Stripe::new() }; STRIPES],
+            keys: [const { AtomicPtr::new(ptr::null_mut()) }; C],
             link: Link::new(),
             #[cfg(feature = "std")]
             exemplar: crate::exemplar::ExemplarSlot::new(),
         }
     }
 
+    /// This thread's stripe.
+    #[inline(always)]
+    fn stripe(&self) -> &Stripe<C, N> {
+        // `stripe_index` is below `STRIPES`; the modulo lets the compiler
+        // drop the bounds check (a mask, as `STRIPES` is a power of two).
+        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        {
+            &self.stripes[crate::context::stripe_index() % STRIPES]
+        }
+        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        {
+            &self.stripes[0]
+        }
+    }
+
     #[inline]
     pub(crate) fn enter_concurrent(&self) {
-        self.concurrent.fetch_add(1, Relaxed);
+        self.stripe().concurrent.fetch_add(1, Relaxed);
     }
 
     #[inline]
     pub(crate) fn exit_concurrent(&self) {
-        self.concurrent.fetch_sub(1, Relaxed);
+        self.stripe().concurrent.fetch_sub(1, Relaxed);
     }
 
-    #[inline]
+    /// The caller slot of `caller`, claimed on first sight; `None` when
+    /// the table is full.
+    #[inline(always)]
+    fn slot_of(&self, caller: *const FunctionDesc) -> Option<usize> {
+        let caller = caller.cast_mut();
+        // On servers, where the hot path is inlined into every function, a
+        // known caller is found here and claiming is out of line (it happens
+        // once per caller). Slots are claimed in order and never freed, so
+        // the scan stops at the first free slot. Small targets go straight
+        // to the one shared loop.
+        #[cfg(target_pointer_width = "64")]
+        {
+            let mut i = 0;
+            while i < C {
+                let key = self.keys[i].load(Relaxed);
+                if key == caller {
+                    return Some(i);
+                }
+                if key.is_null() {
+                    break;
+                }
+                i += 1;
+            }
+        }
+        self.claim(caller)
+    }
+
+    #[cfg_attr(target_pointer_width = "64", cold, inline(never))]
+    fn claim(&self, caller: *mut FunctionDesc) -> Option<usize> {
+        let mut i = 0;
+        while i < C {
+            let key = self.keys[i].load(Relaxed);
+            if key == caller {
+                return Some(i);
+            }
+            if key.is_null() {
+                match self.keys[i].compare_exchange(ptr::null_mut(), caller, Relaxed, Relaxed) {
+                    Ok(_) => return Some(i),
+                    Err(won) if won == caller => return Some(i),
+                    Err(_) => {}
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     pub(crate) fn record(
         &self,
         desc: &FunctionDesc,
@@ -266,11 +339,21 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             (Some(l), Some(table)) => table.count_call(caller, is_err, l),
             _ => false,
         };
+        let stripe = self.stripe();
         if !labelled {
-            self.calls.cell(caller, is_err).fetch_add(1, Relaxed);
+            let r = is_err as usize;
+            let cell = if caller.is_null() {
+                &stripe.root[r]
+            } else {
+                match self.slot_of(caller).and_then(|i| stripe.counts.get(i)) {
+                    Some(c) => &c[r],
+                    None => &stripe.overflow[r],
+                }
+            };
+            cell.fetch_add(1, Relaxed);
         }
         if let Some(d) = duration {
-            self.histogram.observe(desc.bounds, d);
+            stripe.histogram.observe(desc.bounds, d);
         }
         #[cfg(feature = "std")]
         if let Some(trace) = crate::exemplar::current() {
@@ -282,6 +365,79 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             });
         }
     }
+
+    #[inline(always)]
+    fn sum2(&self, f: impl Fn(&Stripe<C, N>) -> &[AtomicU64; 2]) -> [u64; 2] {
+        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        {
+            let mut out = [0u64; 2];
+            for s in &self.stripes {
+                let [ok, err] = load2(f(s));
+                out[0] = out[0].wrapping_add(ok);
+                out[1] = out[1].wrapping_add(err);
+            }
+            out
+        }
+        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        {
+            load2(f(&self.stripes[0]))
+        }
+    }
+}
+
+/// One `[ok, error]` pair of counters; one shared copy, as reading is not
+/// the hot path (and a 64-bit load is a critical section on some
+/// microcontrollers).
+#[inline(never)]
+fn load2(c: &[AtomicU64; 2]) -> [u64; 2] {
+    [c[0].load(Relaxed), c[1].load(Relaxed)]
+}
+
+impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
+    fn root(&self) -> [u64; 2] {
+        self.sum2(|s| &s.root)
+    }
+
+    fn slot(&self, i: usize) -> [u64; 2] {
+        self.sum2(|s| &s.counts[i])
+    }
+
+    fn overflow(&self) -> [u64; 2] {
+        self.sum2(|s| &s.overflow)
+    }
+
+    fn histogram(&self, out: &mut [u64]) -> (usize, u64) {
+        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        {
+            let (n, mut sum) = self.stripes[0].histogram.read(out);
+            for s in &self.stripes[1..] {
+                sum = sum.wrapping_add(s.histogram.read_add(&mut out[..n]));
+            }
+            (n, sum)
+        }
+        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        {
+            self.stripes[0].histogram.read(out)
+        }
+    }
+
+    fn concurrent(&self) -> usize {
+        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        {
+            let sum = self
+                .stripes
+                .iter()
+                .fold(0usize, |a, s| a.wrapping_add(s.concurrent.load(Relaxed)));
+            // An async call that entered on one stripe and left on another,
+            // read between the two stripes, can make the sum dip below zero
+            // for one read; a gauge of running calls shows 0 then.
+            if (sum as isize) < 0 { 0 } else { sum }
+        }
+        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        {
+            self.stripes[0].concurrent.load(Relaxed)
+        }
+    }
 }
 
 impl<const C: usize, const N: usize> FunctionStorage for FunctionMetrics<C, N> {
@@ -291,12 +447,8 @@ impl<const C: usize, const N: usize> FunctionStorage for FunctionMetrics<C, N> {
 
     fn view(&self) -> FunctionView<'_> {
         FunctionView {
-            root: &self.calls.root,
-            keys: &self.calls.keys,
-            counts: &self.calls.counts,
-            overflow: &self.calls.overflow,
-            histogram: &self.histogram,
-            concurrent: &self.concurrent,
+            keys: &self.keys,
+            counts: self,
             #[cfg(feature = "std")]
             exemplar: &self.exemplar,
         }
@@ -309,27 +461,27 @@ impl FunctionView<'_> {
     pub(crate) fn callers(
         &self,
     ) -> impl Iterator<Item = (Option<&'static FunctionDesc>, [u64; 2])> + '_ {
-        let root = core::iter::once((None, load2(self.root)));
-        let slots = self.keys.iter().zip(self.counts).filter_map(|(k, c)| {
+        let root = core::iter::once((None, self.counts.root()));
+        let slots = self.keys.iter().enumerate().filter_map(|(i, k)| {
             // SAFETY: keys hold null or addresses of `&'static FunctionDesc`.
             let desc = unsafe { k.load(Relaxed).cast_const().as_ref() }?;
-            Some((Some(desc), load2(c)))
+            Some((Some(desc), self.counts.slot(i)))
         });
         root.chain(slots)
     }
 
     pub(crate) fn overflow(&self) -> [u64; 2] {
-        load2(self.overflow)
+        self.counts.overflow()
     }
 
     /// Copies the bucket counts (finite ones, then `+Inf`) into `out` and
     /// returns how many were written and the sum.
     pub(crate) fn histogram(&self, out: &mut [u64]) -> (usize, u64) {
-        self.histogram.read(out)
+        self.counts.histogram(out)
     }
 
     pub(crate) fn concurrent(&self) -> usize {
-        self.concurrent.load(Relaxed)
+        self.counts.concurrent()
     }
 
     /// The last exemplar recorded, if any.
@@ -345,6 +497,66 @@ impl FunctionView<'_> {
     }
 }
 
-fn load2(c: &[AtomicU64; 2]) -> [u64; 2] {
-    [c[0].load(Relaxed), c[1].load(Relaxed)]
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+    use crate::Snapshot;
+    use std::vec::Vec;
+
+    #[crate::autometrics(track_concurrency)]
+    fn striped(n: u64) -> Result<u64, u64> {
+        if n.is_multiple_of(5) { Err(n) } else { Ok(n) }
+    }
+
+    #[test]
+    fn more_threads_than_stripes_keep_every_count() {
+        let threads = STRIPES as u64 * 2 + 1;
+        let per_thread: u64 = if cfg!(miri) { 50 } else { 1_000 };
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    for n in 0..per_thread {
+                        let _ = striped(n);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let snap = Snapshot::capture(&crate::registry());
+        let calls = |result| {
+            snap.counter_sum(
+                "function_calls",
+                &[("function", "striped"), ("result", result)],
+            )
+        };
+        assert_eq!(calls("error"), threads * per_thread / 5);
+        assert_eq!(calls("ok"), threads * per_thread * 4 / 5);
+        let h = snap
+            .histograms(
+                "function_calls_duration_seconds",
+                &[("function", "striped")],
+            )
+            .next()
+            .expect("histogram");
+        assert_eq!(h.count(), threads * per_thread);
+        let running = snap
+            .series("function_calls_concurrent", &[("function", "striped")])
+            .next()
+            .map(|s| s.value.clone());
+        assert_eq!(running, Some(crate::ValueSnapshot::Gauge(0)));
+    }
+
+    #[test]
+    fn gauge_sum_never_goes_below_zero() {
+        static M: FunctionMetrics<1, 1> = FunctionMetrics::new();
+        // Entered on the last stripe, left on the first, read in between.
+        M.stripes[0].concurrent.fetch_sub(1, Relaxed);
+        assert_eq!(ReadCounts::concurrent(&M), 0);
+        M.stripes[STRIPES - 1].concurrent.fetch_add(1, Relaxed);
+        assert_eq!(ReadCounts::concurrent(&M), 0);
+        M.stripes[0].concurrent.fetch_add(2, Relaxed);
+        assert_eq!(ReadCounts::concurrent(&M), 2);
+    }
 }

@@ -51,6 +51,18 @@ pub(crate) trait ReadHistogram: Sync {
     fn read(&self, out: &mut [u64]) -> (usize, u64);
 }
 
+#[cfg(all(feature = "std", target_pointer_width = "64"))]
+impl<const N: usize> HistogramCell<N> {
+    /// Adds (wrapping) the per-bucket counts, finite then `+Inf`, to `out`
+    /// (as many as fit); returns the sum. For summing stripes.
+    pub(crate) fn read_add(&self, out: &mut [u64]) -> u64 {
+        for (slot, b) in out.iter_mut().zip(self.buckets.iter().chain([&self.inf])) {
+            *slot = slot.wrapping_add(b.load(Relaxed));
+        }
+        self.sum.load(Relaxed)
+    }
+}
+
 impl<const N: usize> ReadHistogram for HistogramCell<N> {
     fn read(&self, out: &mut [u64]) -> (usize, u64) {
         let mut n = 0;
