@@ -91,7 +91,7 @@ mod tests {
     fn signed_decimals() {
         let mut b = SignedDecimalBuf::new();
         assert_eq!(b.render(-1_500_000_000, 9), "-1.5");
-        assert_eq!(b.render(1_700_000_000_25, 2), "1.70000000025e+09");
+        assert_eq!(b.render(170_000_000_025, 2), "1.70000000025e+09");
         assert_eq!(b.render(i64::MIN, 0), "-9.223372036854775808e+18");
         assert_eq!(b.render(0, 3), "0.0");
     }
