@@ -10,8 +10,10 @@
 //! - every untouched description frame is read;
 //! - every untouched value frame is read, into exactly the snapshot the
 //!   clean capture gave for it, as soon as a description of its schema
-//!   has arrived intact (the decoder holds the latest value frame that
-//!   waits for one); it is counted as undescribed until then;
+//!   has arrived intact (the decoder holds up to
+//!   `omnimetrics_sinks::frame::MAX_PENDING` value frames that wait for
+//!   one, and reads them in order when it comes); it is counted as
+//!   undescribed until then;
 //! - lost frames between the first and the last untouched one are counted
 //!   as missed;
 //! - when the last frame is untouched, its totals still equal the
@@ -26,7 +28,7 @@ use crate::compare;
 use crate::expect::Expectations;
 use crate::frames::{self, Decoded};
 use omnimetrics::Snapshot;
-use omnimetrics_sinks::frame::Event;
+use omnimetrics_sinks::frame::{Event, MAX_PENDING};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Damaged streams to try.
@@ -228,7 +230,7 @@ fn trial(
     // The oracle, over the pieces of the damaged stream.
     let mut want = Vec::new();
     let mut known: VecDeque<u32> = VecDeque::new();
-    let mut pending: Option<FrameInfo> = None;
+    let mut pending: VecDeque<FrameInfo> = VecDeque::new();
     let mut intact_seqs = Vec::new();
     let mut last_piece_intact = None;
     // A piece counts once its 0x00 arrived: the bytes after the last one
@@ -251,9 +253,10 @@ fn trial(
                 known.retain(|&s| s != info.schema);
                 known.push_front(info.schema);
                 known.truncate(KEPT_DESCRIPTIONS);
-                if let Some(p) = pending.take_if(|p| p.schema == info.schema) {
-                    want.push(Want::Snapshot { seq: p.seq });
-                }
+                let (ready, waiting): (VecDeque<_>, VecDeque<_>) =
+                    pending.drain(..).partition(|p| p.schema == info.schema);
+                pending = waiting;
+                want.extend(ready.iter().map(|p| Want::Snapshot { seq: p.seq }));
             }
             Kind::Values => {
                 totals.values_untouched += 1;
@@ -261,7 +264,10 @@ fn trial(
                     want.push(Want::Snapshot { seq: info.seq });
                 } else {
                     want.push(Want::Undescribed { seq: info.seq });
-                    pending = Some(info);
+                    if pending.len() == MAX_PENDING {
+                        pending.pop_front();
+                    }
+                    pending.push_back(info);
                 }
             }
         }
