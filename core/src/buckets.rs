@@ -195,6 +195,36 @@ mod tests {
         assert_eq!(DEFAULT_BUCKETS.bounds()[13], 10_000_000_000);
     }
 
+    /// `.ci/run` also builds this crate with `OMNIMETRICS_DEFAULT_BUCKETS`
+    /// set: whatever list the build saw, every function without its own
+    /// buckets uses exactly that list (read here independently, as floats).
+    #[cfg(feature = "std")]
+    #[test]
+    fn default_buckets_follow_the_build_environment() {
+        extern crate std;
+        use std::vec::Vec;
+
+        let text = option_env!("OMNIMETRICS_DEFAULT_BUCKETS").unwrap_or(SPEC_DEFAULT);
+        let expected: Vec<u64> = text
+            .split(',')
+            .map(|t| (t.trim().parse::<f64>().unwrap() * 1e9).round() as u64)
+            .collect();
+        assert_eq!(DEFAULT_BUCKETS.bounds(), &expected[..]);
+
+        #[crate::autometrics]
+        fn uses_the_default() {}
+        uses_the_default();
+        let snap = crate::Snapshot::capture(&crate::registry());
+        let h = snap
+            .histograms(
+                "function_calls_duration_seconds",
+                &[("function", "uses_the_default")],
+            )
+            .next()
+            .unwrap();
+        assert_eq!(h.bounds, expected);
+    }
+
     #[test]
     fn index_is_first_bound_at_or_above() {
         let b = [10, 20, 30];

@@ -8,23 +8,30 @@
 use proc_macro2::TokenStream;
 use syn::{Attribute, parse_quote};
 
-fn env_flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
-}
-
 /// `#[doc]` attributes for `function`, or none when
 /// `OMNIMETRICS_DISABLE_DOCS` / `AUTOMETRICS_DISABLE_DOCS` is set.
 pub(crate) fn doc_attributes(krate: &TokenStream, function: &str) -> Vec<Attribute> {
-    if env_flag("OMNIMETRICS_DISABLE_DOCS") || env_flag("AUTOMETRICS_DISABLE_DOCS") {
+    doc_attributes_with(krate, function, &|name| std::env::var(name).ok())
+}
+
+/// [`doc_attributes`] with the environment passed in (for tests).
+fn doc_attributes_with(
+    krate: &TokenStream,
+    function: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Attribute> {
+    let flag = |name| {
+        env(name).is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+    };
+    if flag("OMNIMETRICS_DISABLE_DOCS") || flag("AUTOMETRICS_DISABLE_DOCS") {
         return Vec::new();
     }
-    let url = std::env::var("PROMETHEUS_URL")
-        .ok()
+    let url = env("PROMETHEUS_URL")
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| omnimetrics_query::queries::DEFAULT_PROMETHEUS_URL.to_owned());
     // The user's package: cargo sets it for the crate being compiled, which
     // is the process this macro runs in.
-    let service = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+    let service = env("CARGO_PKG_NAME").unwrap_or_default();
     let pieces = omnimetrics_query::queries::doc_section_pieces(
         function,
         &service,
@@ -147,6 +154,51 @@ mod tests {
             "{}/graph?g0.expr=",
             omnimetrics_query::queries::DEFAULT_PROMETHEUS_URL
         )));
+    }
+
+    #[test]
+    fn the_environment_turns_docs_off_and_moves_links() {
+        let krate = quote!(::omnimetrics);
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        for off in ["OMNIMETRICS_DISABLE_DOCS", "AUTOMETRICS_DISABLE_DOCS"] {
+            let vars: &'static [(&str, &str)] = Box::leak(Box::new([(off, "1")]));
+            assert!(
+                super::doc_attributes_with(&krate, "f", &env(vars)).is_empty(),
+                "{off}"
+            );
+        }
+        // "0" and "false" do not turn them off.
+        assert!(
+            !super::doc_attributes_with(
+                &krate,
+                "f",
+                &env(&[("OMNIMETRICS_DISABLE_DOCS", "false")])
+            )
+            .is_empty()
+        );
+        let attrs = super::doc_attributes_with(
+            &krate,
+            "f",
+            &env(&[
+                ("PROMETHEUS_URL", "https://prom.example:9090/"),
+                ("CARGO_PKG_NAME", "shop"),
+            ]),
+        );
+        let text = quote::quote!(#(#attrs)*).to_string();
+        assert!(
+            text.contains("https://prom.example:9090/graph?g0.expr="),
+            "{text}"
+        );
+        assert!(
+            text.contains("service_name%3D%5C%22shop") || text.contains("service_name%3D%22shop"),
+            "{text}"
+        );
     }
 
     #[test]
