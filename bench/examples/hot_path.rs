@@ -9,10 +9,13 @@
 //!
 //! Run it with `n` and `2n` calls: the difference of the two totals over
 //! `n` is the instructions per call. `bench/callgrind.sh` does that for
-//! every variant.
+//! every variant, and counts the encoders' instructions per series with
+//! `encode_<encoder> <rounds> [series]` (and `encode_time <rounds> [series]`
+//! times them, interleaved: the minimum over rounds of ns per series).
 
 use omnimetrics::clock::{Clock, FastClock};
 use omnimetrics_bench::CallFn;
+use omnimetrics_bench::encode::Encoders;
 use omnimetrics_bench::subjects;
 use std::hint::black_box;
 
@@ -111,20 +114,42 @@ fn main() {
         }
         return;
     }
-    if let Some(encoder) = variant.strip_prefix("encode_") {
-        // `encode_<crate> <rounds>`: that crate's encoding of 1000 series.
-        let mut enc = omnimetrics_bench::encode::Encoders::new(1_000);
-        let f: fn(&mut omnimetrics_bench::encode::Encoders) -> usize = match encoder {
-            "omnimetrics" => omnimetrics_bench::encode::Encoders::omnimetrics,
-            "floor" => omnimetrics_bench::encode::Encoders::floor,
-            "measured" => omnimetrics_bench::encode::Encoders::measured,
-            "prometheus_client" => omnimetrics_bench::encode::Encoders::prometheus_client,
-            "prometheus" => omnimetrics_bench::encode::Encoders::prometheus,
-            other => panic!("unknown encoder {other}"),
-        };
+    if variant == "encode_time" {
+        // `encode_time <rounds> [series]`: the minimum over rounds of ns per
+        // series of each encoder, interleaved (a quick A/B while tuning).
+        let series: usize = clock_arg
+            .as_deref()
+            .map_or(1_000, |s| s.parse().expect("1000 or 10000"));
+        let mut enc = Encoders::new(series);
+        let mut best = [f64::MAX; ENCODE_FNS.len()];
         for _ in 0..n {
-            black_box(f(&mut enc));
+            for (k, (_, f)) in ENCODE_FNS.iter().enumerate() {
+                let t = std::time::Instant::now();
+                for _ in 0..10 {
+                    black_box(f(&mut enc));
+                }
+                best[k] = best[k].min(t.elapsed().as_nanos() as f64 / (10 * series) as f64);
+            }
         }
+        for (k, (name, _)) in ENCODE_FNS.iter().enumerate() {
+            println!("{name:<26} {:>8.2} ns/series", best[k]);
+        }
+        return;
+    }
+    if let Some(encoder) = variant.strip_prefix("encode_") {
+        // `encode_<encoder> <rounds> [series]`: that encoder's encoding of
+        // 1,000 (or `series`) series, `rounds` times, inside `encode_loop`
+        // (callgrind: `--toggle-collect=hot_path::encode_loop`).
+        let series: usize = clock_arg
+            .as_deref()
+            .map_or(1_000, |s| s.parse().expect("1000 or 10000"));
+        let mut enc = Encoders::new(series);
+        let f = ENCODE_FNS
+            .iter()
+            .find(|(name, _)| *name == encoder)
+            .unwrap_or_else(|| panic!("unknown encoder {encoder}"))
+            .1;
+        encode_loop(f, &mut enc, n);
         return;
     }
     if fast {
@@ -148,6 +173,28 @@ fn main() {
     run_loop(f, n);
     if fast {
         eprintln!("cycle counter: {}", FastClock::is_cycle_counter());
+    }
+}
+
+/// One encoder of `omnimetrics_bench::encode`: the bytes it wrote.
+type EncodeFn = fn(&mut Encoders) -> usize;
+
+/// The encoders of `omnimetrics_bench::encode`, by name.
+const ENCODE_FNS: [(&str, EncodeFn); 6] = [
+    ("omnimetrics", Encoders::omnimetrics),
+    ("omnimetrics_openmetrics", Encoders::omnimetrics_openmetrics),
+    ("floor", Encoders::floor),
+    ("measured", Encoders::measured),
+    ("prometheus_client", Encoders::prometheus_client),
+    ("prometheus", Encoders::prometheus),
+];
+
+/// The encoding loop, on its own so that callgrind can count only it
+/// (`--toggle-collect=hot_path::encode_loop`).
+#[inline(never)]
+fn encode_loop(f: EncodeFn, enc: &mut Encoders, rounds: u64) {
+    for _ in 0..rounds {
+        black_box(f(black_box(&mut *enc)));
     }
 }
 

@@ -142,6 +142,7 @@ pub struct Encoders {
     pub n: usize,
     omni: OneFamily,
     omni_buf: String,
+    omni_om_buf: String,
     floor_buf: String,
     floor_prefix: String,
     measured: me::Metrics,
@@ -217,6 +218,7 @@ impl Encoders {
             n,
             omni,
             omni_buf: String::new(),
+            omni_om_buf: String::new(),
             floor_buf: String::new(),
             floor_prefix: String::new(),
             measured,
@@ -233,6 +235,18 @@ impl Encoders {
             this.omni_buf, this.floor_buf,
             "the floor writes the same text"
         );
+        this.omnimetrics_openmetrics();
+        assert_eq!(
+            this.omni_om_buf,
+            format!(
+                "# TYPE counters counter\n# HELP counters help text\n{}# EOF\n",
+                this.omni_buf
+                    .split_inclusive('\n')
+                    .skip(2)
+                    .collect::<String>()
+            ),
+            "the OpenMetrics text differs from 0.0.4 in its header and `# EOF` only"
+        );
         this.measured();
         this.prometheus_client();
         this.prometheus();
@@ -245,6 +259,14 @@ impl Encoders {
         self.omni_buf.clear();
         text::encode(&self.omni, Format::Prometheus, &mut self.omni_buf).expect("encodes");
         self.omni_buf.len()
+    }
+
+    /// The same, in OpenMetrics 1.0 (the format `prometheus_client`
+    /// writes).
+    pub fn omnimetrics_openmetrics(&mut self) -> usize {
+        self.omni_om_buf.clear();
+        text::encode(&self.omni, Format::OpenMetrics, &mut self.omni_om_buf).expect("encodes");
+        self.omni_om_buf.len()
     }
 
     /// The floor visitor (the least a visitor does, see the module source)

@@ -68,9 +68,7 @@ impl Decimal {
     /// Writes the canonical text (see the module docs) into `buf`.
     pub fn render<'b>(&self, buf: &'b mut DecimalBuf) -> &'b str {
         let len = render_into(self.mantissa, self.scale, &mut buf.bytes);
-        let (text, _) = buf.bytes.split_at(len.min(48));
-        // Only ASCII digits, '.', 'e', '+' and '-' are ever written.
-        core::str::from_utf8(text).unwrap_or("")
+        ascii(buf.bytes.get(..len).unwrap_or(&[]))
     }
 }
 
@@ -81,99 +79,126 @@ impl fmt::Display for Decimal {
     }
 }
 
+/// `text` as a `str`; `""` if it is not ASCII. Only ASCII digits, `.`,
+/// `e`, `+` and `-` are ever rendered, so the check never fails; it is what
+/// keeps this safe, and a byte loop is much smaller in a firmware's flash
+/// than `str::from_utf8`'s validator (or the word-at-a-time `is_ascii`).
+fn ascii(text: &[u8]) -> &str {
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] >= 0x80 {
+            return "";
+        }
+        i += 1;
+    }
+    // SAFETY: every byte was checked to be ASCII, and ASCII is valid UTF-8.
+    unsafe { core::str::from_utf8_unchecked(text) }
+}
+
 /// Renders into `out` (48 bytes is always enough) and returns the length.
 /// A `const fn`, so that texts known at compile time (objective thresholds)
 /// are rendered by the compiler and firmware links no 64-bit division.
+///
+/// Every index is checked before use (a byte that would not fit is
+/// dropped, which never happens: the longest text is 26 bytes), so the
+/// compiled code has no panic paths, and one loop writes every form.
 const fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
     if mantissa == 0 {
-        out[0] = b'0';
-        out[1] = b'.';
-        out[2] = b'0';
-        return 3;
+        return put_str(out, 0, b"0.0");
     }
     // Decimal digits of the mantissa, least significant first.
     let mut rev = [0u8; 20];
     let mut total = 0usize;
     let mut m = mantissa;
-    while m > 0 {
+    while m > 0 && total < rev.len() {
         rev[total] = b'0' + (m % 10) as u8;
         m /= 10;
         total += 1;
     }
-    // Significant digits, most significant first, trailing zeros dropped
-    // (they do not move the decimal point).
+    // Trailing zeros do not move the decimal point; `nd` significant
+    // digits remain, `digit(rev, total, nd, k)` the k-th from the left.
     let mut skip = 0;
     while skip + 1 < total && rev[skip] == b'0' {
         skip += 1;
     }
-    let nd = total - skip;
-    let mut digs = [0u8; 20];
-    let mut i = 0;
-    while i < nd {
-        digs[i] = rev[total - 1 - i];
-        i += 1;
-    }
+    let nd = (total - skip) as i32;
     // value = 0.d1d2d3... × 10^dp
     let dp = total as i32 - scale as i32;
     let exp = dp - 1;
     let mut len = 0;
     if exp < -4 || exp >= 6 {
         // %e form: d[.ddd]e±XX
-        out[len] = digs[0];
-        len += 1;
+        len = put(out, len, digit(&rev, total, nd, 0));
         if nd > 1 {
-            out[len] = b'.';
-            len += 1;
-            let mut k = 1;
-            while k < nd {
-                out[len] = digs[k];
-                len += 1;
-                k += 1;
-            }
+            len = put(out, len, b'.');
+            len = put_digits(out, len, &rev, total, nd, 1, nd);
         }
-        out[len] = b'e';
-        out[len + 1] = if exp < 0 { b'-' } else { b'+' };
-        len += 2;
+        len = put(out, len, b'e');
+        len = put(out, len, if exp < 0 { b'-' } else { b'+' });
         let e = exp.unsigned_abs();
         if e >= 100 {
-            out[len] = b'0' + (e / 100) as u8;
-            len += 1;
+            len = put(out, len, b'0' + (e / 100) as u8);
         }
-        out[len] = b'0' + ((e / 10) % 10) as u8;
-        out[len + 1] = b'0' + (e % 10) as u8;
-        return len + 2;
+        len = put(out, len, b'0' + ((e / 10) % 10) as u8);
+        return put(out, len, b'0' + (e % 10) as u8);
     }
     // %f form with exactly the significant digits, and `.0` when there
-    // would be no decimals.
-    if dp > 0 {
-        let mut k = 0;
-        while k < dp as usize {
-            out[len] = if k < nd { digs[k] } else { b'0' };
-            len += 1;
-            k += 1;
-        }
+    // would be no decimals (zeros before and after the digits as needed).
+    len = if dp > 0 {
+        put_digits(out, len, &rev, total, nd, 0, dp)
     } else {
-        out[len] = b'0';
-        len += 1;
+        put(out, len, b'0')
+    };
+    len = put(out, len, b'.');
+    if nd > dp {
+        put_digits(out, len, &rev, total, nd, dp, nd)
+    } else {
+        put(out, len, b'0')
     }
-    out[len] = b'.';
-    len += 1;
-    let frac = nd as i32 - dp;
-    if frac > 0 {
-        let mut k = 0;
-        while k < frac {
-            let idx = dp + k;
-            out[len] = if idx >= 0 && (idx as usize) < nd {
-                digs[idx as usize]
-            } else {
-                b'0'
-            };
-            len += 1;
-            k += 1;
-        }
-    } else {
-        out[len] = b'0';
-        len += 1;
+}
+
+/// Significant digit `k` (0 the leftmost) of the `nd` among the `total`
+/// digits in `rev`; `'0'` outside them.
+const fn digit(rev: &[u8; 20], total: usize, nd: i32, k: i32) -> u8 {
+    if k < 0 || k >= nd || k as usize >= total {
+        return b'0';
+    }
+    let i = total - 1 - k as usize;
+    if i < rev.len() { rev[i] } else { b'0' }
+}
+
+/// Digits `from..to` (see [`digit`]) at `out[len..]`; the new length.
+const fn put_digits(
+    out: &mut [u8; 48],
+    mut len: usize,
+    rev: &[u8; 20],
+    total: usize,
+    nd: i32,
+    from: i32,
+    to: i32,
+) -> usize {
+    let mut k = from;
+    while k < to {
+        len = put(out, len, digit(rev, total, nd, k));
+        k += 1;
+    }
+    len
+}
+
+/// `b` at `out[len]`; the new length.
+const fn put(out: &mut [u8; 48], len: usize, b: u8) -> usize {
+    if len < out.len() {
+        out[len] = b;
+    }
+    len + 1
+}
+
+/// `s` at `out[len..]`; the new length.
+const fn put_str(out: &mut [u8; 48], mut len: usize, s: &[u8]) -> usize {
+    let mut i = 0;
+    while i < s.len() {
+        len = put(out, len, s[i]);
+        i += 1;
     }
     len
 }
@@ -199,9 +224,7 @@ impl DecimalText {
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        let (text, _) = self.bytes.split_at(usize::from(self.len).min(48));
-        // Only ASCII digits, '.', 'e', '+' and '-' are ever written.
-        core::str::from_utf8(text).unwrap_or("")
+        ascii(self.bytes.get(..usize::from(self.len)).unwrap_or(&[]))
     }
 }
 
@@ -295,6 +318,8 @@ pub(crate) const fn parse_list<const N: usize>(s: &[u8], scale: u8) -> [u64; N] 
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
 
     fn r(m: u64, s: u8) -> heapless::String<48> {
@@ -357,6 +382,125 @@ mod tests {
                 DecimalText::new(Decimal::new(m, s)).as_str(),
                 Decimal::new(m, s).render(&mut buf)
             );
+        }
+    }
+
+    /// The renderer this module had before (with its own index checks):
+    /// the panic-free one must agree with it byte for byte.
+    const fn reference_render(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
+        if mantissa == 0 {
+            out[0] = b'0';
+            out[1] = b'.';
+            out[2] = b'0';
+            return 3;
+        }
+        // Decimal digits of the mantissa, least significant first.
+        let mut rev = [0u8; 20];
+        let mut total = 0usize;
+        let mut m = mantissa;
+        while m > 0 {
+            rev[total] = b'0' + (m % 10) as u8;
+            m /= 10;
+            total += 1;
+        }
+        // Significant digits, most significant first, trailing zeros dropped
+        // (they do not move the decimal point).
+        let mut skip = 0;
+        while skip + 1 < total && rev[skip] == b'0' {
+            skip += 1;
+        }
+        let nd = total - skip;
+        let mut digs = [0u8; 20];
+        let mut i = 0;
+        while i < nd {
+            digs[i] = rev[total - 1 - i];
+            i += 1;
+        }
+        // value = 0.d1d2d3... × 10^dp
+        let dp = total as i32 - scale as i32;
+        let exp = dp - 1;
+        let mut len = 0;
+        if exp < -4 || exp >= 6 {
+            // %e form: d[.ddd]e±XX
+            out[len] = digs[0];
+            len += 1;
+            if nd > 1 {
+                out[len] = b'.';
+                len += 1;
+                let mut k = 1;
+                while k < nd {
+                    out[len] = digs[k];
+                    len += 1;
+                    k += 1;
+                }
+            }
+            out[len] = b'e';
+            out[len + 1] = if exp < 0 { b'-' } else { b'+' };
+            len += 2;
+            let e = exp.unsigned_abs();
+            if e >= 100 {
+                out[len] = b'0' + (e / 100) as u8;
+                len += 1;
+            }
+            out[len] = b'0' + ((e / 10) % 10) as u8;
+            out[len + 1] = b'0' + (e % 10) as u8;
+            return len + 2;
+        }
+        // %f form with exactly the significant digits, and `.0` when there
+        // would be no decimals.
+        if dp > 0 {
+            let mut k = 0;
+            while k < dp as usize {
+                out[len] = if k < nd { digs[k] } else { b'0' };
+                len += 1;
+                k += 1;
+            }
+        } else {
+            out[len] = b'0';
+            len += 1;
+        }
+        out[len] = b'.';
+        len += 1;
+        let frac = nd as i32 - dp;
+        if frac > 0 {
+            let mut k = 0;
+            while k < frac {
+                let idx = dp + k;
+                out[len] = if idx >= 0 && (idx as usize) < nd {
+                    digs[idx as usize]
+                } else {
+                    b'0'
+                };
+                len += 1;
+                k += 1;
+            }
+        } else {
+            out[len] = b'0';
+            len += 1;
+        }
+        len
+    }
+
+    #[test]
+    fn agrees_with_the_reference_renderer() {
+        let mut mantissas = std::vec![0, 1, 9, 10, 99, 100, 101, 999_999, 1_000_000, u64::MAX];
+        for digits in 1..=20u32 {
+            let p = 10u64.checked_pow(digits - 1).unwrap_or(u64::MAX);
+            mantissas.extend([
+                p,
+                p.saturating_mul(7) / 3,
+                p.saturating_mul(5),
+                p.saturating_sub(1),
+            ]);
+        }
+        for m in mantissas {
+            for s in 0..=19 {
+                let mut ours = [0u8; 48];
+                let mut theirs = [0u8; 48];
+                let n = render_into(m, s, &mut ours);
+                let k = reference_render(m, s, &mut theirs);
+                assert_eq!(ours[..n], theirs[..k], "{m} at scale {s}");
+            }
         }
     }
 

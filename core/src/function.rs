@@ -16,6 +16,7 @@ use crate::objective::Objective;
 use crate::service::PackageInfo;
 use crate::variant::VariantStorage;
 use core::fmt;
+use core::mem::MaybeUninit;
 use core::ptr;
 use portable_atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
@@ -132,9 +133,9 @@ pub(crate) trait ReadCounts: Sync {
     fn slot(&self, i: usize) -> [u64; 2];
     /// `[ok, error]` of the overflow slot.
     fn overflow(&self) -> [u64; 2];
-    /// Per-bucket counts (finite, then `+Inf`) into `out`; how many, and
-    /// the sum.
-    fn histogram(&self, out: &mut [u64]) -> (usize, u64);
+    /// Per-bucket counts (finite, then `+Inf`) into the start of `out`;
+    /// them, and the sum.
+    fn histogram<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o [u64], u64);
     /// Calls running now.
     fn concurrent(&self) -> usize;
 }
@@ -399,6 +400,11 @@ impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
     }
 
     fn slot(&self, i: usize) -> [u64; 2] {
+        // (Checked here, so that the compiler drops the bounds checks, and
+        // their panic, from the per-stripe reads below.)
+        if i >= C {
+            return [0, 0];
+        }
         self.sum2(|s| &s.counts[i])
     }
 
@@ -406,18 +412,19 @@ impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
         self.sum2(|s| &s.overflow)
     }
 
-    fn histogram(&self, out: &mut [u64]) -> (usize, u64) {
+    fn histogram<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o [u64], u64) {
         #[cfg(all(feature = "std", target_pointer_width = "64"))]
         {
-            let (n, mut sum) = self.stripes[0].histogram.read(out);
+            let (counts, mut sum) = self.stripes[0].histogram.read(out);
             for s in &self.stripes[1..] {
-                sum = sum.wrapping_add(s.histogram.read_add(&mut out[..n]));
+                sum = sum.wrapping_add(s.histogram.read_add(counts));
             }
-            (n, sum)
+            (counts, sum)
         }
         #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
         {
-            self.stripes[0].histogram.read(out)
+            let (counts, sum) = self.stripes[0].histogram.read(out);
+            (counts, sum)
         }
     }
 
@@ -456,27 +463,9 @@ impl<const C: usize, const N: usize> FunctionStorage for FunctionMetrics<C, N> {
 }
 
 impl FunctionView<'_> {
-    /// `(caller, [ok, error])` for every slot with a caller, plus the root
-    /// (caller `None`) first; the overflow slot is separate.
-    pub(crate) fn callers(
-        &self,
-    ) -> impl Iterator<Item = (Option<&'static FunctionDesc>, [u64; 2])> + '_ {
-        let root = core::iter::once((None, self.counts.root()));
-        let slots = self.keys.iter().enumerate().filter_map(|(i, k)| {
-            // SAFETY: keys hold null or addresses of `&'static FunctionDesc`.
-            let desc = unsafe { k.load(Relaxed).cast_const().as_ref() }?;
-            Some((Some(desc), self.counts.slot(i)))
-        });
-        root.chain(slots)
-    }
-
-    pub(crate) fn overflow(&self) -> [u64; 2] {
-        self.counts.overflow()
-    }
-
-    /// Copies the bucket counts (finite ones, then `+Inf`) into `out` and
-    /// returns how many were written and the sum.
-    pub(crate) fn histogram(&self, out: &mut [u64]) -> (usize, u64) {
+    /// Copies the bucket counts (finite ones, then `+Inf`) into the start
+    /// of `out` and returns them and the sum.
+    pub(crate) fn histogram<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o [u64], u64) {
         self.counts.histogram(out)
     }
 

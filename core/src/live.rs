@@ -5,10 +5,11 @@
 //! seen, zero or not, so `rate()` and `increase()` see a series before its
 //! first increment; the overflow slot shows once it has counted something.
 
-use crate::buckets::{MAX_BUCKETS, bucket_index};
+use crate::buckets::bucket_index;
 use crate::decimal::Decimal;
 use crate::exemplar::{Recorded, hex};
-use crate::function::OVERFLOW_CALLER;
+use crate::function::{FunctionDesc, FunctionView, OVERFLOW_CALLER};
+use crate::metrics::counts_buf;
 use crate::registry::{functions, metric_families};
 use crate::service;
 use crate::visit::{
@@ -16,6 +17,7 @@ use crate::visit::{
     SeriesValue, Source, Stop, Visitor,
 };
 use core::ptr;
+use portable_atomic::Ordering::Relaxed;
 
 /// The family names of SPEC.
 pub mod names {
@@ -57,9 +59,9 @@ impl Source for Registry {
 /// The whole registry, compiled once for every visitor type.
 #[inline(never)]
 fn walk(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
-    visit_calls(v)?;
-    visit_durations(v)?;
-    visit_concurrency(v)?;
+    for family in &FUNCTION_FAMILIES {
+        visit_functions(v, family)?;
+    }
     service::visit_build_info(v)?;
     for family in metric_families() {
         crate::metrics::visit_family(family, v)?;
@@ -67,188 +69,208 @@ fn walk(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     Ok(())
 }
 
-fn visit_calls(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
-    if functions().next().is_none() {
-        return Ok(());
-    }
-    v.family(&FamilyDesc {
+/// The families of instrumented functions, in the order they are visited.
+static FUNCTION_FAMILIES: [FamilyDesc<'static>; 3] = [
+    FamilyDesc {
         name: names::CALLS,
         help: "Calls of instrumented functions, by result and caller.",
         kind: MetricKind::Counter,
         unit: None,
-    })?;
+    },
+    FamilyDesc {
+        name: names::DURATION,
+        help: "Duration of calls of instrumented functions, in seconds.",
+        kind: MetricKind::Histogram,
+        unit: Some("seconds"),
+    },
+    FamilyDesc {
+        name: names::CONCURRENT,
+        help: "Calls of instrumented functions in progress.",
+        kind: MetricKind::Gauge,
+        unit: None,
+    },
+];
+
+/// Announces `family` before its first series (a family without series is
+/// left out).
+#[inline(never)]
+pub(crate) fn start(
+    v: &mut DynVisitor<'_>,
+    family: &FamilyDesc<'_>,
+    started: &mut bool,
+) -> Result<(), Stop> {
+    if *started {
+        return Ok(());
+    }
+    *started = true;
+    v.family(family)
+}
+
+/// One of the three families of instrumented functions: one loop over the
+/// functions for all three, sharing what every function's series have in
+/// common (one copy of the code, which a firmware's flash notices).
+fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Result<(), Stop> {
+    let mut started = false;
     for f in functions() {
         let view = f.storage().view();
-        let (objective, percentile) = match f.objective() {
-            Some(o) => (
-                o.name(),
-                o.success_rate_percentile().map_or("", |p| p.as_str()),
+        let objective = f.objective();
+        let mut labels = [
+            Label::new("function", f.name()),
+            Label::new("module", f.module()),
+            Label::new("service_name", f.service_name()),
+            Label::new("result", ""),
+            Label::new("caller_function", ""),
+            Label::new("caller_module", ""),
+            Label::new("objective_name", objective.map_or("", |o| o.name())),
+            Label::new(
+                "objective_percentile",
+                objective
+                    .and_then(|o| o.success_rate_percentile())
+                    .map_or("", |p| p.as_str()),
             ),
-            None => ("", ""),
-        };
-        let service = f.service_name();
-        let recorded = view.exemplar();
-        let mut ids = TraceIds::new();
-        let trace_labels = recorded.map(|r| ids.labels(&r));
-        let trace_labels = trace_labels.as_ref().map_or(&[][..], |l| l.as_slice());
-        let mut emit = |caller: usize, caller_fn: &str, caller_mod: &str, counts: [u64; 2]| {
-            for (is_err, result, value) in [(false, "ok", counts[0]), (true, "error", counts[1])] {
-                let exemplar = recorded
-                    .filter(|r| r.caller == caller && r.is_err == is_err)
-                    .map(|_| Exemplar {
-                        labels: trace_labels,
-                        value: Decimal::new(1, 0),
-                        bucket: None,
-                    });
-                let labels = [
-                    Label::new("function", f.name()),
-                    Label::new("module", f.module()),
-                    Label::new("service_name", service),
-                    Label::new("result", result),
-                    Label::new("caller_function", caller_fn),
-                    Label::new("caller_module", caller_mod),
-                    Label::new("objective_name", objective),
-                    Label::new("objective_percentile", percentile),
-                ];
+            Label::new("", ""),
+        ];
+        match family.kind {
+            MetricKind::Counter => {
+                start(v, family, &mut started)?;
+                visit_calls(v, f, &view, &mut labels)?;
+            }
+            MetricKind::Histogram => {
+                let mut buf = counts_buf();
+                let (counts, sum) = view.histogram(&mut buf);
+                if !has_histogram(counts) {
+                    continue;
+                }
+                start(v, family, &mut started)?;
+                // The objective's latency target, if it has one.
+                let latency = objective.and_then(|o| {
+                    let text = o.latency_threshold_text()?;
+                    Some((o.latency_percentile().map_or("", |p| p.as_str()), text))
+                });
+                let (percentile, threshold) = latency.unwrap_or(("", ""));
+                labels[3] = labels[6];
+                labels[4] = Label::new("objective_percentile", percentile);
+                labels[5] = Label::new("objective_latency_threshold", threshold);
+                let recorded = view.exemplar().filter(|r| r.duration_ns != u64::MAX);
+                let mut ids = TraceIds::new();
+                let trace_labels = recorded.map(|r| ids.labels(&r));
+                let exemplar = recorded.zip(trace_labels.as_ref()).map(|(r, l)| Exemplar {
+                    labels: l.as_slice(),
+                    value: Decimal::new(r.duration_ns, 9),
+                    bucket: Some(bucket_index(f.bounds(), r.duration_ns)),
+                });
                 v.series(&Series {
-                    labels: &labels,
-                    value: SeriesValue::Counter(value),
+                    labels: &labels[..6],
+                    value: SeriesValue::Histogram(HistogramSample {
+                        bounds: f.bounds(),
+                        scale: 9,
+                        counts,
+                        sum,
+                    }),
                     exemplar,
                 })?;
             }
-            Ok(())
-        };
-        for (caller, counts) in view.callers() {
-            match caller {
-                Some(c) => emit(ptr::from_ref(c) as usize, c.name(), c.module(), counts)?,
-                None => emit(0, "", "", counts)?,
-            }
-        }
-        let overflow = view.overflow();
-        if overflow != [0, 0] {
-            emit(usize::MAX, OVERFLOW_CALLER, OVERFLOW_CALLER, overflow)?;
-        }
-        if let Some(table) = f.labels() {
-            let mut failed = Ok(());
-            table.each(&mut |caller, is_err, label, value| {
-                if failed.is_err() {
-                    return;
+            _ => {
+                if !f.tracks_concurrency() {
+                    continue;
                 }
-                let (result, caller_fn, caller_mod) = (
-                    if is_err { "error" } else { "ok" },
-                    caller.map_or("", |c| c.name()),
-                    caller.map_or("", |c| c.module()),
-                );
-                let labels = [
-                    Label::new("function", f.name()),
-                    Label::new("module", f.module()),
-                    Label::new("service_name", service),
-                    Label::new("result", result),
-                    Label::new("caller_function", caller_fn),
-                    Label::new("caller_module", caller_mod),
-                    Label::new("objective_name", objective),
-                    Label::new("objective_percentile", percentile),
-                    Label::new(result, label),
-                ];
-                failed = v.series(&Series {
-                    labels: &labels,
-                    value: SeriesValue::Counter(value),
+                start(v, family, &mut started)?;
+                let n = view.concurrent();
+                v.series(&Series {
+                    labels: &labels[..3],
+                    value: SeriesValue::Gauge(i64::try_from(n).unwrap_or(i64::MAX)),
                     exemplar: None,
-                });
-            });
-            failed?;
+                })?;
+            }
         }
     }
     Ok(())
+}
+
+/// The `function_calls_total` series of one function: its root (no
+/// caller), every caller slot, the overflow slot once it has counted
+/// something, then the labelled ones. `labels` holds the function's own.
+fn visit_calls(
+    v: &mut DynVisitor<'_>,
+    f: &FunctionDesc,
+    view: &FunctionView<'_>,
+    labels: &mut [Label<'_>; 9],
+) -> Result<(), Stop> {
+    let recorded = view.exemplar();
+    let mut ids = TraceIds::new();
+    let trace_labels = recorded.map(|r| ids.labels(&r));
+    let trace_labels = trace_labels.as_ref().map_or(&[][..], |l| l.as_slice());
+    let slots = view.keys.len();
+    for i in 0..slots + 2 {
+        let (caller, counts, caller_fn, caller_mod) = if i == 0 {
+            (0, view.counts.root(), "", "")
+        } else if let Some(key) = view.keys.get(i - 1) {
+            // SAFETY: keys hold null or addresses of `&'static FunctionDesc`.
+            let Some(c) = (unsafe { key.load(Relaxed).cast_const().as_ref() }) else {
+                continue;
+            };
+            (
+                ptr::from_ref(c) as usize,
+                view.counts.slot(i - 1),
+                c.name(),
+                c.module(),
+            )
+        } else {
+            let overflow = view.counts.overflow();
+            if overflow == [0, 0] {
+                continue;
+            }
+            (usize::MAX, overflow, OVERFLOW_CALLER, OVERFLOW_CALLER)
+        };
+        labels[4].value = caller_fn;
+        labels[5].value = caller_mod;
+        for (is_err, value) in [(false, counts[0]), (true, counts[1])] {
+            let exemplar = recorded
+                .filter(|r| r.caller == caller && r.is_err == is_err)
+                .map(|_| Exemplar {
+                    labels: trace_labels,
+                    value: Decimal::new(1, 0),
+                    bucket: None,
+                });
+            labels[3].value = result_text(is_err);
+            v.series(&Series {
+                labels: &labels[..8],
+                value: SeriesValue::Counter(value),
+                exemplar,
+            })?;
+        }
+    }
+    if let Some(table) = f.labels() {
+        let mut failed = Ok(());
+        table.each(&mut |caller, is_err, label, value| {
+            if failed.is_err() {
+                return;
+            }
+            let result = result_text(is_err);
+            labels[3].value = result;
+            labels[4].value = caller.map_or("", |c| c.name());
+            labels[5].value = caller.map_or("", |c| c.module());
+            labels[8] = Label::new(result, label);
+            failed = v.series(&Series {
+                labels: &labels[..],
+                value: SeriesValue::Counter(value),
+                exemplar: None,
+            });
+        });
+        failed?;
+    }
+    Ok(())
+}
+
+/// The `result` label's value.
+fn result_text(is_err: bool) -> &'static str {
+    if is_err { "error" } else { "ok" }
 }
 
 /// Whether a function exports a latency histogram: when durations can be
 /// measured, or were measured before.
 fn has_histogram(counts: &[u64]) -> bool {
     crate::clock::is_available() || counts.iter().any(|&c| c > 0)
-}
-
-fn visit_durations(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
-    let mut started = false;
-    let mut counts = [0u64; MAX_BUCKETS + 1];
-    for f in functions() {
-        let view = f.storage().view();
-        let (n, sum) = view.histogram(&mut counts);
-        let counts = &counts[..n];
-        if !has_histogram(counts) {
-            continue;
-        }
-        if !started {
-            v.family(&FamilyDesc {
-                name: names::DURATION,
-                help: "Duration of calls of instrumented functions, in seconds.",
-                kind: MetricKind::Histogram,
-                unit: Some("seconds"),
-            })?;
-            started = true;
-        }
-        let (objective, percentile, threshold) = match f.objective() {
-            Some(o) => match (o.latency_percentile(), o.latency_threshold_text()) {
-                (Some(p), Some(t)) => (o.name(), p.as_str(), t),
-                _ => (o.name(), "", ""),
-            },
-            None => ("", "", ""),
-        };
-        let labels = [
-            Label::new("function", f.name()),
-            Label::new("module", f.module()),
-            Label::new("service_name", f.service_name()),
-            Label::new("objective_name", objective),
-            Label::new("objective_percentile", percentile),
-            Label::new("objective_latency_threshold", threshold),
-        ];
-        let recorded = view.exemplar().filter(|r| r.duration_ns != u64::MAX);
-        let mut ids = TraceIds::new();
-        let trace_labels = recorded.map(|r| ids.labels(&r));
-        let exemplar = recorded.zip(trace_labels.as_ref()).map(|(r, l)| Exemplar {
-            labels: l.as_slice(),
-            value: Decimal::new(r.duration_ns, 9),
-            bucket: Some(bucket_index(f.bounds(), r.duration_ns)),
-        });
-        v.series(&Series {
-            labels: &labels,
-            value: SeriesValue::Histogram(HistogramSample {
-                bounds: f.bounds(),
-                scale: 9,
-                counts,
-                sum,
-            }),
-            exemplar,
-        })?;
-    }
-    Ok(())
-}
-
-fn visit_concurrency(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
-    let mut started = false;
-    for f in functions().filter(|f| f.tracks_concurrency()) {
-        if !started {
-            v.family(&FamilyDesc {
-                name: names::CONCURRENT,
-                help: "Calls of instrumented functions in progress.",
-                kind: MetricKind::Gauge,
-                unit: None,
-            })?;
-            started = true;
-        }
-        let labels = [
-            Label::new("function", f.name()),
-            Label::new("module", f.module()),
-            Label::new("service_name", f.service_name()),
-        ];
-        let n = f.storage().view().concurrent();
-        v.series(&Series {
-            labels: &labels,
-            value: SeriesValue::Gauge(i64::try_from(n).unwrap_or(i64::MAX)),
-            exemplar: None,
-        })?;
-    }
-    Ok(())
 }
 
 /// Stack space for an exemplar's `trace_id` / `span_id` label values.

@@ -275,38 +275,40 @@ fn build_info_labels(
 pub(crate) fn visit_build_info(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     use crate::registry::functions;
     let mut started = false;
-    let mut start = |v: &mut DynVisitor<'_>| -> Result<(), Stop> {
-        if !started {
-            started = true;
-            v.family(&FamilyDesc {
-                name: crate::live::names::BUILD_INFO,
-                help: "Version and build details of the program; the value is always 1.",
-                kind: MetricKind::Gauge,
-                unit: None,
-            })?;
-        }
-        Ok(())
-    };
-    let emit = |v: &mut DynVisitor<'_>, labels: &[Label<'_>]| {
-        v.series(&Series {
-            labels,
-            value: SeriesValue::Gauge(1),
-            exemplar: None,
-        })
-    };
     if let Some(p) = PACKAGE.get() {
-        start(v)?;
-        return emit(v, &build_info_labels(p, service_name_for(p)));
+        return build_info(v, &mut started, p, service_name_for(p));
     }
     for (i, f) in functions().enumerate() {
         let name = f.service_name();
         if functions().take(i).any(|g| g.service_name() == name) {
             continue;
         }
-        start(v)?;
-        emit(v, &build_info_labels(f.package(), name))?;
+        build_info(v, &mut started, f.package(), name)?;
     }
     Ok(())
+}
+
+const BUILD_INFO: FamilyDesc<'static> = FamilyDesc {
+    name: crate::live::names::BUILD_INFO,
+    help: "Version and build details of the program; the value is always 1.",
+    kind: MetricKind::Gauge,
+    unit: None,
+};
+
+/// One `build_info` series (one copy of the code for both callers).
+#[inline(never)]
+fn build_info(
+    v: &mut DynVisitor<'_>,
+    started: &mut bool,
+    package: &'static PackageInfo,
+    service_name: &'static str,
+) -> Result<(), Stop> {
+    crate::live::start(v, &BUILD_INFO, started)?;
+    v.series(&Series {
+        labels: &build_info_labels(package, service_name),
+        value: SeriesValue::Gauge(1),
+        exemplar: None,
+    })
 }
 
 #[cfg(test)]

@@ -225,14 +225,19 @@ impl<'a, V: Visitor + ?Sized> Erased<'a, V> {
     }
 }
 
+// Not inlined: the walk calls these from many places, and when only one
+// visitor type is linked (a firmware) the compiler would otherwise copy the
+// error handling into every one of them.
 impl<V: Visitor + ?Sized> Visitor for Erased<'_, V> {
     type Error = Stop;
+    #[inline(never)]
     fn family(&mut self, family: &FamilyDesc<'_>) -> Result<(), Stop> {
         self.inner.family(family).map_err(|e| {
             self.error = Some(e);
             Stop
         })
     }
+    #[inline(never)]
     fn series(&mut self, series: &Series<'_>) -> Result<(), Stop> {
         self.inner.series(series).map_err(|e| {
             self.error = Some(e);

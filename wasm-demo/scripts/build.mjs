@@ -84,7 +84,19 @@ function main() {
   let afterOpt = null;
   if (!noOpt) {
     const wasmOpt = join(demo, "node_modules", ".bin", "wasm-opt");
-    run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", bindgen, "-o", bindgen]);
+    // `--converge` repeats the passes while they still shrink the module;
+    // the target-features section only tells tools which features the
+    // module was compiled with (nothing that loads it reads it).
+    run(wasmOpt, [
+      "-Oz",
+      "--converge",
+      "--strip-debug",
+      "--strip-producers",
+      "--strip-target-features",
+      bindgen,
+      "-o",
+      bindgen,
+    ]);
     afterOpt = statSync(bindgen).size;
   }
   const wasmOptVersion = noOpt

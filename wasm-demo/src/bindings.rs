@@ -27,10 +27,9 @@
 
 use crate::clock::{HostClock, ManualClock, host_has_performance};
 use crate::{demo, export, push};
-use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, Ordering};
 use critical_section::Mutex;
 use omnimetrics::clock::set_clock;
@@ -40,7 +39,10 @@ use wasm_bindgen::prelude::*;
 static HOST_CLOCK: HostClock = HostClock::new();
 static MANUAL_CLOCK: ManualClock = ManualClock::new();
 static NAMED: AtomicBool = AtomicBool::new(false);
-static FRAMES: Mutex<RefCell<FrameEncoder>> = Mutex::new(RefCell::new(FrameEncoder::new(0)));
+/// The isolate's frame stream. A `Cell` rather than a `RefCell`: the
+/// encoder is taken out while it writes and put back after, so there is no
+/// borrow that could fail (and no panic message for one in the module).
+static FRAMES: Mutex<Cell<Option<FrameEncoder>>> = Mutex::new(Cell::new(None));
 
 /// Durations from the host's `performance.now()`. Returns `false` (and
 /// changes nothing) when a clock was chosen before or the host has no
@@ -72,7 +74,7 @@ pub fn set_service_name(name: String) -> bool {
         return false;
     }
     // Kept for the life of the isolate; leaked once at most (guarded above).
-    omnimetrics::set_service_name(Box::leak(name.into_boxed_str())).is_ok()
+    omnimetrics::set_service_name(name.leak()).is_ok()
 }
 
 /// The snapshot as Prometheus text 0.0.4.
@@ -102,14 +104,21 @@ pub fn content_type_for(accept: Option<String>) -> String {
 /// The next frames of this isolate's frame stream.
 #[wasm_bindgen(js_name = metricsFrames)]
 pub fn metrics_frames() -> Vec<u8> {
-    critical_section::with(|cs| export::frames(&mut FRAMES.borrow_ref_mut(cs)))
+    critical_section::with(|cs| {
+        let frames = FRAMES.borrow(cs);
+        // `None` before the first call (and `setFrameBootId`): boot id 0.
+        let mut encoder = frames.take().unwrap_or(FrameEncoder::new(0));
+        let out = export::frames(&mut encoder);
+        frames.set(Some(encoder));
+        out
+    })
 }
 
 /// Starts a new frame stream with boot id `id`: the next frames begin with
 /// a description, and a decoder sees a restart.
 #[wasm_bindgen(js_name = setFrameBootId)]
 pub fn set_frame_boot_id(id: u32) {
-    critical_section::with(|cs| *FRAMES.borrow_ref_mut(cs) = FrameEncoder::new(id));
+    critical_section::with(|cs| FRAMES.borrow(cs).set(Some(FrameEncoder::new(id))));
 }
 
 /// Exports the push counters from now on, at zero.

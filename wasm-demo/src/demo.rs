@@ -122,9 +122,19 @@ pub const CATALOGUE: [Item; 3] = [
 /// the query string, if any, is ignored.
 #[autometrics(objective = API, track_concurrency, result_labels)]
 pub fn handle(method: &str, path: &str) -> Result<Reply, ShopError> {
-    let path = path.split_once('?').map_or(path, |(p, _)| p);
-    let mut parts = path.trim_start_matches('/').split('/');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+    let (path, _query) = cut(path, b'?');
+    let mut path = path;
+    while let Some(rest) = path.strip_prefix('/') {
+        path = rest;
+    }
+    // The first four `/`-separated parts (as `str::split` gives them).
+    let mut rest = Some(path);
+    let mut part = || {
+        let (part, after) = cut(rest?, b'/');
+        rest = after;
+        Some(part)
+    };
+    match (part(), part(), part(), part()) {
         (Some(""), None, None, None) => {
             allow(method, "GET")?;
             Ok(ok(String::from(
@@ -223,6 +233,28 @@ fn ok(body: String) -> Reply {
     Reply { status: 200, body }
 }
 
+/// `s` up to the first `delimiter` (an ASCII byte), and what follows it
+/// (`None` when there is none): `str::split_once`, and, repeated,
+/// `str::split`, without `str`'s pattern machinery (see the module docs).
+fn cut(s: &str, delimiter: u8) -> (&str, Option<&str>) {
+    let bytes = s.as_bytes();
+    let at = bytes.iter().position(|&b| b == delimiter);
+    match at.and_then(|at| Some((bytes.get(..at)?, bytes.get(at + 1..)?))) {
+        Some((part, rest)) if delimiter.is_ascii() => {
+            // SAFETY: `s` is UTF-8 and the delimiter is an ASCII byte, a
+            // whole character: the bytes before and after it are whole
+            // characters too.
+            unsafe {
+                (
+                    core::str::from_utf8_unchecked(part),
+                    Some(core::str::from_utf8_unchecked(rest)),
+                )
+            }
+        }
+        _ => (s, None),
+    }
+}
+
 /// Appends `n` in decimal, without `core::fmt`.
 ///
 /// ```
@@ -230,21 +262,20 @@ fn ok(body: String) -> Reply {
 /// omnimetrics_wasm::demo::push_decimal(&mut s, 4_000_000_007);
 /// assert_eq!(s, "n=4000000007");
 /// ```
-pub fn push_decimal(out: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub fn push_decimal(out: &mut String, n: u32) {
+    if n >= 10 {
+        push_decimal(out, n / 10);
     }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+    // One ASCII digit.
+    out.push_str(
+        DIGITS
+            .get(n as usize % 10..)
+            .map_or("", |d| d.get(..1).unwrap_or("")),
+    );
 }
+
+/// The decimal digits, to slice one from.
+const DIGITS: &str = "0123456789";
 
 #[cfg(test)]
 mod tests {
@@ -260,6 +291,33 @@ mod tests {
             push_decimal(&mut s, n);
             assert_eq!(s, text);
         }
+    }
+
+    #[test]
+    fn cut_splits_like_str() {
+        for s in [
+            "",
+            "/",
+            "a",
+            "a/",
+            "/a",
+            "a//b",
+            "items/1/2/3/",
+            "é/ü?x=/",
+            "?",
+        ] {
+            for d in [b'/', b'?'] {
+                let theirs = s.split_once(char::from(d));
+                let ours = cut(s, d);
+                assert_eq!(
+                    ours,
+                    theirs.map_or((s, None), |(a, b)| (a, Some(b))),
+                    "{s:?} at {d}"
+                );
+            }
+        }
+        // A non-ASCII delimiter byte never splits a character.
+        assert_eq!(cut("é", 0xa9), ("é", None));
     }
 
     #[test]

@@ -13,9 +13,9 @@
 use super::MetricFamily;
 use super::counter::CounterCell;
 use super::gauge::GaugeCell;
-use super::histogram::{HistogramCell, HistogramRef, ReadHistogram};
+use super::histogram::{HistogramCell, HistogramRef, ReadHistogram, counts_buf};
 use super::names::{check_label_name, check_metric_name, counter_family};
-use crate::buckets::{Buckets, MAX_BUCKETS};
+use crate::buckets::Buckets;
 use crate::registry::{MetricNode, RegisterError, register_metric};
 use crate::visit::{FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue};
 use core::cell::UnsafeCell;
@@ -86,12 +86,12 @@ impl<const N: usize> Member for HistogramCell<N> {
         }
     }
     fn with_value(&self, config: &Buckets<N>, f: &mut dyn FnMut(SeriesValue<'_>) -> bool) -> bool {
-        let mut counts = [0u64; MAX_BUCKETS + 1];
-        let (n, sum) = self.read(&mut counts);
+        let mut buf = counts_buf();
+        let (counts, sum) = self.read(&mut buf);
         f(SeriesValue::Histogram(HistogramSample {
             bounds: config.bounds(),
             scale: config.scale(),
-            counts: &counts[..n],
+            counts,
             sum,
         }))
     }

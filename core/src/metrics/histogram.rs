@@ -5,6 +5,8 @@ use super::names::check_metric_name;
 use crate::buckets::{Buckets, MAX_BUCKETS, bucket_index};
 use crate::registry::{MetricNode, RegisterError, register_metric};
 use crate::visit::{FamilyDesc, HistogramSample, MetricKind, Series, SeriesValue};
+use core::mem::MaybeUninit;
+use core::ptr;
 use portable_atomic::{AtomicU64, Ordering::Relaxed};
 
 /// The atomics of one histogram series: `N` finite buckets, `+Inf`, the
@@ -44,11 +46,23 @@ impl<const N: usize> HistogramCell<N> {
     }
 }
 
+/// Stack space for one histogram's per-bucket counts while it is read:
+/// not zeroed first (on a microcontroller that would link `memset` for a
+/// few hundred bytes that are overwritten anyway); [`ReadHistogram::read`]
+/// hands back the part it wrote.
+pub(crate) type CountsBuf = [MaybeUninit<u64>; MAX_BUCKETS + 1];
+
+/// An empty [`CountsBuf`].
+#[inline(always)]
+pub(crate) const fn counts_buf() -> CountsBuf {
+    [const { MaybeUninit::uninit() }; MAX_BUCKETS + 1]
+}
+
 /// Copying a histogram's counts out, whatever its `N`.
 pub(crate) trait ReadHistogram: Sync {
-    /// Writes per-bucket counts (finite, then `+Inf`) into `out`; returns
-    /// how many and the sum.
-    fn read(&self, out: &mut [u64]) -> (usize, u64);
+    /// Writes per-bucket counts (finite, then `+Inf`) into the start of
+    /// `out` (as many as fit); returns them and the sum.
+    fn read<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o mut [u64], u64);
 }
 
 #[cfg(all(feature = "std", target_pointer_width = "64"))]
@@ -64,13 +78,17 @@ impl<const N: usize> HistogramCell<N> {
 }
 
 impl<const N: usize> ReadHistogram for HistogramCell<N> {
-    fn read(&self, out: &mut [u64]) -> (usize, u64) {
+    fn read<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o mut [u64], u64) {
         let mut n = 0;
         for (slot, b) in out.iter_mut().zip(self.buckets.iter().chain([&self.inf])) {
-            *slot = b.load(Relaxed);
+            slot.write(b.load(Relaxed));
             n += 1;
         }
-        (n, self.sum.load(Relaxed))
+        let (written, _) = out.split_at_mut(n.min(out.len()));
+        // SAFETY: the loop above wrote each of the first `n` elements, and
+        // `MaybeUninit<u64>` has the layout of `u64`.
+        let written = unsafe { &mut *(ptr::from_mut(written) as *mut [u64]) };
+        (written, self.sum.load(Relaxed))
     }
 }
 
@@ -107,8 +125,12 @@ impl<const N: usize> HistogramRef<N> {
 
     /// `(per-bucket counts, sum)` as the exporter sees them.
     pub fn get(&self) -> ([u64; MAX_BUCKETS + 1], u64) {
+        let mut buf = counts_buf();
+        let (counts, sum) = self.cell.read(&mut buf);
         let mut out = [0; MAX_BUCKETS + 1];
-        let (_, sum) = self.cell.read(&mut out);
+        for (o, &c) in out.iter_mut().zip(counts.iter()) {
+            *o = c;
+        }
         (out, sum)
     }
 }
@@ -231,14 +253,14 @@ impl<const N: usize> MetricFamily for Histogram<N> {
         }
     }
     fn each_series(&self, f: &mut dyn FnMut(&Series<'_>) -> bool) {
-        let mut counts = [0u64; MAX_BUCKETS + 1];
-        let (n, sum) = self.cell.read(&mut counts);
+        let mut buf = counts_buf();
+        let (counts, sum) = self.cell.read(&mut buf);
         f(&Series {
             labels: &[],
             value: SeriesValue::Histogram(HistogramSample {
                 bounds: self.buckets.bounds(),
                 scale: self.buckets.scale(),
-                counts: &counts[..n],
+                counts,
                 sum,
             }),
             exemplar: None,

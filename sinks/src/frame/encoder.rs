@@ -6,7 +6,9 @@ use super::tag;
 use super::writer::FrameWriter;
 use super::{EncodeError, VERSION};
 use crate::out::{ByteOut, Failed, IoOut, SliceOut};
-use omnimetrics::visit::{FamilyDesc, Label, MetricKind, Series, SeriesValue, Source, Visitor};
+use omnimetrics::visit::{
+    Exemplar, FamilyDesc, Label, MetricKind, Series, SeriesValue, Source, Visitor,
+};
 
 /// Writes snapshots as frames (see the [module docs](super) for the format).
 ///
@@ -21,7 +23,7 @@ use omnimetrics::visit::{FamilyDesc, Label, MetricKind, Series, SeriesValue, Sou
 /// The encoder's state is 28 bytes. Frames are streamed, never built in
 /// memory: whatever the size of the snapshot, writing one takes under 1 KB
 /// of stack of the encoder's own on a Cortex-M0 (a 254-byte COBS block, and
-/// for a description frame a 450-byte copy of the previous series' labels),
+/// a 450-byte copy of the previous series' labels),
 /// plus what the source's walk takes (about 0.9 KB for the live registry).
 ///
 /// ```
@@ -198,24 +200,18 @@ impl FrameEncoder {
         out: &mut dyn ByteOut,
     ) -> Result<u32, Failed> {
         let mut w = FrameWriter::new(out);
-        w.byte(VERSION)?;
-        w.varint(if describe {
+        w.byte(VERSION);
+        w.byte(if describe {
             tag::DESCRIPTION_FRAME
         } else {
             tag::VALUE_FRAME
-        })?;
-        w.varint(u64::from(self.boot_id))?;
-        w.varint(u64::from(self.seq))?;
-        let schema = if describe {
-            let mut recall = Recall::new();
-            walk(source, &mut w, Some(&mut recall))?
-        } else {
-            walk(source, &mut w, None)?
-        };
-        w.to_hash = false;
-        w.to_frame = true;
-        w.varint(tag::END)?;
-        w.varint(u64::from(schema))?;
+        });
+        w.varint(u64::from(self.boot_id));
+        w.varint(u64::from(self.seq));
+        let schema = walk(source, &mut w, describe)?;
+        w.route(false, true);
+        w.byte(tag::END);
+        w.varint(u64::from(schema));
         w.finish()?;
         self.seq = self.seq.wrapping_add(1);
         Ok(schema)
@@ -225,155 +221,151 @@ impl FrameEncoder {
 fn walk<S: Source + ?Sized>(
     source: &S,
     w: &mut FrameWriter<'_>,
-    recall: Option<&mut Recall>,
+    describing: bool,
 ) -> Result<u32, Failed> {
+    let mut recall = Recall::new();
     let mut walker = Walker {
         w,
-        recall,
+        recall: &mut recall,
+        describing,
         kind: None,
     };
     // Through `dyn Visitor`, as the text encoder does: one copy of the
     // source's walk serves both.
     source.visit(&mut walker as &mut dyn Visitor<Error = Failed>)?;
+    walker.w.status()?;
     Ok(walker.w.hash())
 }
 
-/// Writes the records of one frame. Description records always go to the
-/// schema fingerprint in their canonical form (every label in full); in a
-/// description frame they also go out, shortened against [`Recall`]; in a
-/// value frame the value records go out instead.
+/// Writes the records of one frame. The description records (families and
+/// series) always go to the schema fingerprint, exactly as a description
+/// frame holds them (shortened against [`Recall`]); in a description frame
+/// they also go out, in a value frame the value records go out instead.
 struct Walker<'a, 'o> {
     w: &'a mut FrameWriter<'o>,
-    /// `Some` while writing a description frame.
-    recall: Option<&'a mut Recall>,
-    /// The current family's kind; `None` while a family is left out.
-    kind: Option<MetricKind>,
+    /// The previous series, for shortening.
+    recall: &'a mut Recall,
+    /// Writing a description frame.
+    describing: bool,
+    /// The current family's kind (its wire tag); `None` while a family is
+    /// left out.
+    kind: Option<u8>,
 }
 
 impl Walker<'_, '_> {
-    fn route(&mut self, hash: bool, frame: bool) {
-        self.w.to_hash = hash;
-        self.w.to_frame = frame;
-    }
-
-    /// A `Series` record: with `recall`, what repeats the previous series
-    /// is sent as "same" (and remembered for the next); without, every label
-    /// and bound is written in full (the canonical form the schema id is
-    /// computed over). One function for both keeps the firmware small.
-    fn series_record(
-        &mut self,
-        s: &Series<'_>,
-        mut recall: Option<&mut Recall>,
-    ) -> Result<(), Failed> {
-        let w = &mut *self.w;
-        w.varint(tag::SERIES)?;
-        w.varint(s.labels.len() as u64)?;
+    /// A `Series` record: what repeats the previous series is written as
+    /// "same", and the series is remembered for the next.
+    fn series_record(&mut self, s: &Series<'_>) {
+        let (w, recall) = (&mut *self.w, &mut *self.recall);
+        w.byte(tag::SERIES);
+        w.varint(s.labels.len() as u64);
         for (i, l) in s.labels.iter().enumerate() {
-            let delta = recall.as_deref().map_or(Delta::New, |r| r.compare(i, l));
-            label(w, delta, l)?;
+            label(w, recall.compare(i, l), l);
         }
-        if let Some(r) = recall.as_deref_mut() {
-            r.set_labels(s.labels);
-        }
+        recall.set_labels(s.labels);
         let SeriesValue::Histogram(h) = &s.value else {
-            return w.varint(tag::BUCKETS_NONE);
+            return w.byte(tag::BUCKETS_NONE);
         };
-        match recall {
-            Some(r) if r.same_bounds(h.bounds, h.scale) => w.varint(tag::BUCKETS_SAME),
-            _ => {
-                if let Some(r) = recall {
-                    r.set_bounds(h.bounds, h.scale);
-                }
-                w.varint(tag::BUCKETS_NEW)?;
-                w.byte(h.scale)?;
-                w.varint(h.bounds.len() as u64)?;
-                for &b in h.bounds {
-                    w.varint(b)?;
-                }
-                Ok(())
-            }
+        if recall.same_bounds(h.bounds, h.scale) {
+            return w.byte(tag::BUCKETS_SAME);
+        }
+        recall.set_bounds(h.bounds, h.scale);
+        w.byte(tag::BUCKETS_NEW);
+        w.byte(h.scale);
+        w.varint(h.bounds.len() as u64);
+        for &b in h.bounds {
+            w.varint(b);
         }
     }
 
-    fn value(&mut self, s: &Series<'_>) -> Result<(), Failed> {
+    /// The value records of a series whose record tag and number
+    /// [`parts`] gave.
+    fn value(&mut self, s: &Series<'_>, tag: u8, number: u64, scale: Option<u8>) {
         let w = &mut *self.w;
-        match &s.value {
-            SeriesValue::Counter(v) => {
-                w.varint(tag::COUNTER)?;
-                w.varint(*v)?;
+        w.byte(tag);
+        if let SeriesValue::Histogram(h) = &s.value {
+            w.varint(h.counts.len() as u64);
+            for &c in h.counts {
+                w.varint(c);
             }
-            SeriesValue::Gauge(v) => {
-                w.varint(tag::GAUGE)?;
-                w.signed(*v)?;
-            }
-            SeriesValue::ScaledCounter { value, scale } => {
-                w.varint(tag::SCALED_COUNTER)?;
-                w.varint(*value)?;
-                w.byte(*scale)?;
-            }
-            SeriesValue::ScaledGauge { value, scale } => {
-                w.varint(tag::SCALED_GAUGE)?;
-                w.signed(*value)?;
-                w.byte(*scale)?;
-            }
-            SeriesValue::Histogram(h) => {
-                w.varint(tag::HISTOGRAM)?;
-                w.varint(h.counts.len() as u64)?;
-                for &c in h.counts {
-                    w.varint(c)?;
-                }
-                w.varint(h.sum)?;
-            }
-            // `matches_kind` lets no other value through.
-            _ => return Ok(()),
+        }
+        w.varint(number);
+        if let Some(scale) = scale {
+            w.byte(scale);
         }
         if let Some(e) = &s.exemplar {
-            w.varint(tag::EXEMPLAR)?;
-            w.varint(e.labels.len() as u64)?;
-            for l in e.labels {
-                w.str(l.name)?;
-                w.str(l.value)?;
-            }
-            w.varint(e.value.mantissa)?;
-            w.byte(e.value.scale)?;
-            match e.bucket {
-                Some(b) => {
-                    w.byte(1)?;
-                    w.varint(b as u64)?;
-                }
-                None => w.byte(0)?,
-            }
+            exemplar(w, e);
         }
-        Ok(())
     }
 }
 
-fn label(w: &mut FrameWriter<'_>, delta: Delta, l: &Label<'_>) -> Result<(), Failed> {
+/// A value's family kind and record tag, its number (zigzag for gauges, the
+/// sum for histograms) and its scale; `None` for values this crate does not
+/// know.
+fn parts(value: &SeriesValue<'_>) -> Option<(u8, u8, u64, Option<u8>)> {
+    let (kind, tag, raw, signed, scale) = match *value {
+        SeriesValue::Counter(v) => (tag::KIND_COUNTER, tag::COUNTER, v, false, None),
+        SeriesValue::Gauge(v) => (tag::KIND_GAUGE, tag::GAUGE, v as u64, true, None),
+        SeriesValue::ScaledCounter { value, scale } => (
+            tag::KIND_COUNTER,
+            tag::SCALED_COUNTER,
+            value,
+            false,
+            Some(scale),
+        ),
+        SeriesValue::ScaledGauge { value, scale } => (
+            tag::KIND_GAUGE,
+            tag::SCALED_GAUGE,
+            value as u64,
+            true,
+            Some(scale),
+        ),
+        SeriesValue::Histogram(h) => (tag::KIND_HISTOGRAM, tag::HISTOGRAM, h.sum, false, None),
+        _ => return None,
+    };
+    let number = if signed {
+        let v = raw as i64;
+        ((v << 1) ^ (v >> 63)) as u64
+    } else {
+        raw
+    };
+    Some((kind, tag, number, scale))
+}
+
+/// An `Exemplar` record (out of line: only OpenMetrics-minded sources
+/// have them, never a firmware's registry).
+#[inline(never)]
+fn exemplar(w: &mut FrameWriter<'_>, e: &Exemplar<'_>) {
+    w.byte(tag::EXEMPLAR);
+    w.varint(e.labels.len() as u64);
+    for l in e.labels {
+        w.str(l.name);
+        w.str(l.value);
+    }
+    w.varint(e.value.mantissa);
+    w.byte(e.value.scale);
+    match e.bucket {
+        Some(b) => {
+            w.byte(1);
+            w.varint(b as u64);
+        }
+        None => w.byte(0),
+    }
+}
+
+fn label(w: &mut FrameWriter<'_>, delta: Delta, l: &Label<'_>) {
     match delta {
-        Delta::Same => w.varint(tag::LABEL_SAME),
+        Delta::Same => w.byte(tag::LABEL_SAME),
         Delta::SameName => {
-            w.varint(tag::LABEL_VALUE)?;
-            w.str(l.value)
+            w.byte(tag::LABEL_VALUE);
+            w.str(l.value);
         }
         Delta::New => {
-            w.varint(tag::LABEL_FULL)?;
-            w.str(l.name)?;
-            w.str(l.value)
+            w.byte(tag::LABEL_FULL);
+            w.str(l.name);
+            w.str(l.value);
         }
     }
-}
-
-fn matches_kind(kind: Option<MetricKind>, value: &SeriesValue<'_>) -> bool {
-    matches!(
-        (kind, value),
-        (
-            Some(MetricKind::Counter),
-            SeriesValue::Counter(_) | SeriesValue::ScaledCounter { .. }
-        ) | (
-            Some(MetricKind::Gauge),
-            SeriesValue::Gauge(_) | SeriesValue::ScaledGauge { .. }
-        ) | (Some(MetricKind::Histogram), SeriesValue::Histogram(_))
-    )
 }
 
 impl Visitor for Walker<'_, '_> {
@@ -390,40 +382,38 @@ impl Visitor for Walker<'_, '_> {
                 return Ok(());
             }
         };
-        self.kind = Some(f.kind);
-        // The family record is the same in full and in short form.
-        let describing = self.recall.is_some();
-        self.route(true, describing);
+        self.kind = Some(kind);
         let w = &mut *self.w;
-        w.varint(tag::FAMILY)?;
-        w.str(f.name)?;
-        w.str(f.help)?;
-        w.varint(kind)?;
+        w.route(true, self.describing);
+        w.byte(tag::FAMILY);
+        w.str(f.name);
+        w.str(f.help);
+        w.byte(kind);
         match f.unit {
             Some(u) => {
-                w.byte(1)?;
-                w.str(u)
+                w.byte(1);
+                w.str(u);
             }
             None => w.byte(0),
         }
+        w.status()
     }
 
     fn series(&mut self, s: &Series<'_>) -> Result<(), Failed> {
         // A series whose value does not fit its family's type is left out,
         // from the fingerprint as from the frame.
-        if !matches_kind(self.kind, &s.value) {
+        let Some((kind, tag, number, scale)) = parts(&s.value) else {
+            return Ok(());
+        };
+        if self.kind != Some(kind) {
             return Ok(());
         }
-        self.route(true, false);
-        self.series_record(s, None)?;
-        self.route(false, true);
-        match self.recall.take() {
-            Some(recall) => {
-                let r = self.series_record(s, Some(&mut *recall));
-                self.recall = Some(recall);
-                r
-            }
-            None => self.value(s),
+        self.w.route(true, self.describing);
+        self.series_record(s);
+        if !self.describing {
+            self.w.route(false, true);
+            self.value(s, tag, number, scale);
         }
+        self.w.status()
     }
 }

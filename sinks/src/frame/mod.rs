@@ -102,10 +102,10 @@
 //! description frame that carries the same `schema`. A description may
 //! arrive after the value frames that need it; a receiver may hold those
 //! until it does. Encoders compute the schema as 32-bit FNV-1a (offset
-//! basis `0x811C9DC5`, prime `0x01000193`) over the description's records,
-//! `End` excluded, written with every `Label` as `Full` and every
-//! histogram's `Buckets` as `New`, so that equal series give equal ids
-//! whatever was shortened; a receiver only compares them.
+//! basis `0x811C9DC5`, prime `0x01000193`) over the description frame's
+//! records as it holds them, `End` excluded (the body's bytes between the
+//! header and `End`); the shortening depends on nothing but the series, so
+//! equal series give equal ids. A receiver only compares them.
 //!
 //! `seq` counts frames of both kinds, starting at 0 at each boot and
 //! wrapping at 2³²; a gap means frames were lost. `boot_id` is chosen by the
@@ -150,30 +150,31 @@ pub use error::DecodeError;
 /// every frame body.
 pub const VERSION: u8 = 1;
 
-/// Variant indices of the format's enums (see the module docs).
+/// Variant indices of the format's enums (see the module docs). All are
+/// below 128, so each is its own one-byte varint.
 mod tag {
-    pub(crate) const DESCRIPTION_FRAME: u64 = 0;
-    pub(crate) const VALUE_FRAME: u64 = 1;
+    pub(crate) const DESCRIPTION_FRAME: u8 = 0;
+    pub(crate) const VALUE_FRAME: u8 = 1;
 
-    pub(crate) const FAMILY: u64 = 0;
-    pub(crate) const SERIES: u64 = 1;
-    pub(crate) const COUNTER: u64 = 2;
-    pub(crate) const GAUGE: u64 = 3;
-    pub(crate) const HISTOGRAM: u64 = 4;
-    pub(crate) const EXEMPLAR: u64 = 5;
-    pub(crate) const END: u64 = 6;
-    pub(crate) const SCALED_COUNTER: u64 = 7;
-    pub(crate) const SCALED_GAUGE: u64 = 8;
+    pub(crate) const FAMILY: u8 = 0;
+    pub(crate) const SERIES: u8 = 1;
+    pub(crate) const COUNTER: u8 = 2;
+    pub(crate) const GAUGE: u8 = 3;
+    pub(crate) const HISTOGRAM: u8 = 4;
+    pub(crate) const EXEMPLAR: u8 = 5;
+    pub(crate) const END: u8 = 6;
+    pub(crate) const SCALED_COUNTER: u8 = 7;
+    pub(crate) const SCALED_GAUGE: u8 = 8;
 
-    pub(crate) const KIND_COUNTER: u64 = 0;
-    pub(crate) const KIND_GAUGE: u64 = 1;
-    pub(crate) const KIND_HISTOGRAM: u64 = 2;
+    pub(crate) const KIND_COUNTER: u8 = 0;
+    pub(crate) const KIND_GAUGE: u8 = 1;
+    pub(crate) const KIND_HISTOGRAM: u8 = 2;
 
-    pub(crate) const LABEL_SAME: u64 = 0;
-    pub(crate) const LABEL_VALUE: u64 = 1;
-    pub(crate) const LABEL_FULL: u64 = 2;
+    pub(crate) const LABEL_SAME: u8 = 0;
+    pub(crate) const LABEL_VALUE: u8 = 1;
+    pub(crate) const LABEL_FULL: u8 = 2;
 
-    pub(crate) const BUCKETS_NONE: u64 = 0;
-    pub(crate) const BUCKETS_SAME: u64 = 1;
-    pub(crate) const BUCKETS_NEW: u64 = 2;
+    pub(crate) const BUCKETS_NONE: u8 = 0;
+    pub(crate) const BUCKETS_SAME: u8 = 1;
+    pub(crate) const BUCKETS_NEW: u8 = 2;
 }

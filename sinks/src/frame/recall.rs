@@ -1,5 +1,5 @@
-//! What the previous series of a description frame looked like, so that
-//! repeated label names, values and bucket lists are sent as "same".
+//! What the previous series of a frame looked like, so that repeated label
+//! names, values and bucket lists are written as "same".
 //!
 //! A function's series come in runs (`result="ok"` then `"error"`, one pair
 //! per caller) that share most labels, and every series of a family shares
@@ -7,9 +7,15 @@
 //! what changed keeps description frames small without a string table in the
 //! device's RAM: the visit API lends strings only for the duration of one
 //! call, so the previous series is copied here, into a fixed buffer on the
-//! stack while a description frame is written. What does not fit is simply
-//! not remembered (and then sent in full), so the result is always exact.
+//! stack while a frame is written. What does not fit is simply not
+//! remembered (and then sent in full), so the result is always exact.
+//!
+//! The buffers are not zeroed when a frame starts (on a Cortex-M0 that
+//! would link `memset` for a few hundred bytes of stack): only their
+//! prefixes that were written are ever read, which is what the `len`
+//! fields below track.
 
+use core::mem::MaybeUninit;
 use omnimetrics::visit::Label;
 
 /// Bytes of label names and values remembered.
@@ -19,16 +25,20 @@ const LABELS: usize = 16;
 /// Bucket bounds remembered.
 const BOUNDS: usize = 16;
 
+/// Invariant: `text[..text_len]`, `ends[..labels]` and
+/// `bounds[..histogram.0]` are initialised, and every `ends` entry is at
+/// most `text_len`.
 pub(crate) struct Recall {
-    text: [u8; TEXT],
-    /// Per position: where the name ends in `text`.
-    name_ends: [u16; LABELS],
-    /// Per position: where the value ends in `text`.
-    value_ends: [u16; LABELS],
+    /// The remembered labels' names and values, back to back.
+    text: [MaybeUninit<u8>; TEXT],
+    text_len: usize,
+    /// Per position: where the name ends and where the value ends in `text`
+    /// (the name starts where the previous value ended).
+    ends: [MaybeUninit<[u16; 2]>; LABELS],
     /// Positions remembered exactly (a prefix of the previous series).
     labels: usize,
-    bounds: [u64; BOUNDS],
-    /// The previous histogram series' bounds and scale, if they fit.
+    bounds: [MaybeUninit<u64>; BOUNDS],
+    /// The previous histogram series' bound count and scale, if they fit.
     histogram: Option<(usize, u8)>,
 }
 
@@ -39,68 +49,74 @@ pub(crate) enum Delta {
     New,
 }
 
+/// The first `len` elements of `a`.
+///
+/// # Safety
+/// They must be initialised.
+unsafe fn prefix<T>(a: &[MaybeUninit<T>], len: usize) -> &[T] {
+    let len = len.min(a.len());
+    // SAFETY: the caller guarantees that `a[..len]` is initialised, and
+    // `MaybeUninit<T>` has the layout of `T`.
+    unsafe { core::slice::from_raw_parts(a.as_ptr().cast::<T>(), len) }
+}
+
 impl Recall {
     // Inlined so the buffers are set up in place, not built and copied.
     #[inline(always)]
     pub(crate) fn new() -> Self {
         Self {
-            text: [0; TEXT],
-            name_ends: [0; LABELS],
-            value_ends: [0; LABELS],
+            text: [const { MaybeUninit::uninit() }; TEXT],
+            text_len: 0,
+            ends: [const { MaybeUninit::uninit() }; LABELS],
             labels: 0,
-            bounds: [0; BOUNDS],
+            bounds: [const { MaybeUninit::uninit() }; BOUNDS],
             histogram: None,
         }
     }
 
-    fn at(&self, i: usize) -> Option<(&[u8], &[u8])> {
-        if i >= self.labels {
-            return None;
-        }
-        let start = match i.checked_sub(1) {
-            Some(p) => usize::from(*self.value_ends.get(p)?),
+    pub(crate) fn compare(&self, i: usize, label: &Label<'_>) -> Delta {
+        // SAFETY: the struct's invariant.
+        let (text, ends) = unsafe {
+            (
+                prefix(&self.text, self.text_len),
+                prefix(&self.ends, self.labels),
+            )
+        };
+        let start = match i.checked_sub(1).and_then(|p| ends.get(p)) {
+            Some(&[_, value_end]) => value_end,
             None => 0,
         };
-        let name_end = usize::from(*self.name_ends.get(i)?);
-        let value_end = usize::from(*self.value_ends.get(i)?);
-        let name = self.text.get(start..name_end)?;
-        let value = self.text.get(name_end..value_end)?;
-        Some((name, value))
-    }
-
-    pub(crate) fn compare(&self, i: usize, label: &Label<'_>) -> Delta {
-        match self.at(i) {
-            Some((n, v)) if n == label.name.as_bytes() => {
-                if v == label.value.as_bytes() {
-                    Delta::Same
-                } else {
-                    Delta::SameName
-                }
-            }
-            _ => Delta::New,
+        let Some(&[name_end, value_end]) = ends.get(i) else {
+            return Delta::New;
+        };
+        let name = text.get(usize::from(start)..usize::from(name_end));
+        let value = text.get(usize::from(name_end)..usize::from(value_end));
+        if name != Some(label.name.as_bytes()) {
+            Delta::New
+        } else if value == Some(label.value.as_bytes()) {
+            Delta::Same
+        } else {
+            Delta::SameName
         }
     }
 
     /// Remembers `labels` (as many leading ones as fit).
     pub(crate) fn set_labels(&mut self, labels: &[Label<'_>]) {
         self.labels = 0;
-        let mut end = 0usize;
-        for (i, l) in labels.iter().enumerate().take(LABELS) {
-            let name_end = end + l.name.len();
+        self.text_len = 0;
+        for (l, end) in labels.iter().zip(&mut self.ends) {
+            let name_end = self.text_len + l.name.len();
             let value_end = name_end + l.value.len();
             if value_end > TEXT {
                 break;
             }
             let bytes = l.name.bytes().chain(l.value.bytes());
-            for (slot, b) in self.text.iter_mut().skip(end).zip(bytes) {
-                *slot = b;
+            for (slot, b) in self.text.iter_mut().skip(self.text_len).zip(bytes) {
+                slot.write(b);
             }
             // Both fit in u16: TEXT is far below 65536.
-            if let (Some(n), Some(v)) = (self.name_ends.get_mut(i), self.value_ends.get_mut(i)) {
-                *n = name_end as u16;
-                *v = value_end as u16;
-            }
-            end = value_end;
+            end.write([name_end as u16, value_end as u16]);
+            self.text_len = value_end;
             self.labels += 1;
         }
     }
@@ -108,7 +124,8 @@ impl Recall {
     /// Whether `bounds` at `scale` equal the previous histogram series'.
     pub(crate) fn same_bounds(&self, bounds: &[u64], scale: u8) -> bool {
         match self.histogram {
-            Some((n, s)) => s == scale && self.bounds.get(..n) == Some(bounds),
+            // SAFETY: the struct's invariant.
+            Some((n, s)) => s == scale && unsafe { prefix(&self.bounds, n) } == bounds,
             None => false,
         }
     }
@@ -117,7 +134,7 @@ impl Recall {
         self.histogram = None;
         if bounds.len() <= BOUNDS {
             for (slot, &b) in self.bounds.iter_mut().zip(bounds) {
-                *slot = b;
+                slot.write(b);
             }
             self.histogram = Some((bounds.len(), scale));
         }

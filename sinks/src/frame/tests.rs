@@ -4,7 +4,7 @@
 
 extern crate std;
 
-use super::wire::{Buckets, FrameKind, Header, Kind, Label, Record};
+use super::wire::{Buckets, FrameKind, Header, Label, Record};
 use super::writer::{FNV_OFFSET, fnv};
 use super::*;
 use alloc::string::{String, ToString};
@@ -194,42 +194,34 @@ fn descriptions_send_repeats_as_same() {
 }
 
 #[test]
-fn schema_is_fnv_of_the_full_form() {
-    let snap = rich();
-    let mut canonical = Vec::new();
-    for f in &snap.families {
-        let kind = match f.kind {
-            MetricKind::Counter => Kind::Counter,
-            MetricKind::Gauge => Kind::Gauge,
-            _ => Kind::Histogram,
-        };
-        let family = Record::Family {
-            name: &f.name,
-            help: &f.help,
-            kind,
-            unit: f.unit.as_deref(),
-        };
-        canonical.extend(postcard::to_allocvec(&family).unwrap());
-        for s in &f.series {
-            let series = Record::Series {
-                labels: s.labels.iter().map(|(n, v)| Label::Full(n, v)).collect(),
-                buckets: match &s.value {
-                    ValueSnapshot::Histogram(h) => Buckets::New {
-                        scale: h.scale,
-                        bounds: h.bounds.clone(),
-                    },
-                    _ => Buckets::None,
-                },
-            };
-            canonical.extend(postcard::to_allocvec(&series).unwrap());
-        }
+fn schema_is_fnv_of_the_description_records() {
+    let frames = frames(&rich());
+    let description = body(&frames[0]);
+    let (_, described) = records(&description);
+    // The description's records as sent (shortened), `End` excluded.
+    let mut sent = Vec::new();
+    for r in &described[..described.len() - 1] {
+        sent.extend(postcard::to_allocvec(r).unwrap());
     }
-    let expect = fnv(FNV_OFFSET, &canonical);
-    for frame in frames(&snap) {
-        let body = body(&frame);
-        let (_, records) = records(&body);
-        assert_eq!(records.last(), Some(&Record::End { schema: expect }));
+    let expect = fnv(FNV_OFFSET, &sent);
+    for frame in &frames {
+        let body = body(frame);
+        let (_, all) = records(&body);
+        assert_eq!(all.last(), Some(&Record::End { schema: expect }));
     }
+    // The same series give the same id in a later frame pair, and a
+    // change of a single label value gives another.
+    let mut enc = FrameEncoder::new(1);
+    let schema = |enc: &mut FrameEncoder, snap: &Snapshot| {
+        let mut wire = Vec::new();
+        enc.write_values(snap, &mut wire).unwrap()
+    };
+    let first = schema(&mut enc, &rich());
+    assert_eq!(first, expect);
+    assert_eq!(schema(&mut enc, &rich()), first);
+    let mut changed = rich();
+    changed.families[0].series[1].labels[1].1 = "err".into();
+    assert_ne!(schema(&mut enc, &changed), first);
 }
 
 #[test]

@@ -14,11 +14,18 @@
 //! hand: a varint is ten lines, whereas serde's derive and postcard's
 //! serializer would add their generic machinery to a firmware's flash. The
 //! tests check the bytes against postcard's own deserializer and serializer.
+//!
+//! Written for a firmware's flash: every byte goes through one function
+//! ([`FrameWriter::byte`]), and a failed write is remembered rather than
+//! returned from every call (the encoder checks [`FrameWriter::status`] once
+//! per record), so the many call sites stay a few instructions each.
 
 use crate::out::{ByteOut, Failed};
+use core::mem::MaybeUninit;
 
-/// CRC-32C (Castagnoli), computed bit by bit: no 1 KiB table in flash.
-static CRC: crc::Crc<u32, crc::NoTable> = crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISCSI);
+/// CRC-32C (Castagnoli), reflected polynomial; computed bit by bit, so no
+/// 1 KiB table in flash.
+const CRC32C: u32 = 0x82f6_3b78;
 
 /// FNV-1a, 32 bits: offset basis and prime.
 pub(crate) const FNV_OFFSET: u32 = 0x811c_9dc5;
@@ -29,28 +36,35 @@ const BLOCK: usize = 254;
 
 pub(crate) struct FrameWriter<'o> {
     out: &'o mut dyn ByteOut,
-    crc: crc::Digest<'static, u32, crc::NoTable>,
-    block: [u8; BLOCK],
+    /// The running CRC-32C, before the final xor.
+    crc: u32,
+    /// The current COBS block: `block[..len]` is written, the rest is not
+    /// (left uninitialised: zeroing 254 bytes per frame costs flash for
+    /// `memset` on a Cortex-M0, and nothing reads past `len`).
+    block: [MaybeUninit<u8>; BLOCK],
     len: usize,
     hash: u32,
     /// Bytes go into the frame (CRC and COBS).
     pub(crate) to_frame: bool,
     /// Bytes go into the schema fingerprint.
     pub(crate) to_hash: bool,
+    /// The destination refused a write; nothing more is written.
+    failed: bool,
 }
 
 impl<'o> FrameWriter<'o> {
-    // Inlined so the block buffer is set up in place, not built and copied.
+    // Inlined so the writer is set up in place, not built and copied.
     #[inline(always)]
     pub(crate) fn new(out: &'o mut dyn ByteOut) -> Self {
         Self {
             out,
-            crc: CRC.digest(),
-            block: [0; BLOCK],
+            crc: u32::MAX,
+            block: [const { MaybeUninit::uninit() }; BLOCK],
             len: 0,
             hash: FNV_OFFSET,
             to_frame: true,
             to_hash: false,
+            failed: false,
         }
     }
 
@@ -59,88 +73,102 @@ impl<'o> FrameWriter<'o> {
         self.hash
     }
 
-    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> Result<(), Failed> {
-        if self.to_hash {
-            self.hash = fnv(self.hash, bytes);
-        }
-        if self.to_frame {
-            self.crc.update(bytes);
-            self.cobs(bytes)?;
-        }
-        Ok(())
+    /// `Err` once the destination refused a write.
+    pub(crate) fn status(&self) -> Result<(), Failed> {
+        if self.failed { Err(Failed) } else { Ok(()) }
+    }
+
+    /// Where the next bytes go.
+    pub(crate) fn route(&mut self, hash: bool, frame: bool) {
+        self.to_hash = hash;
+        self.to_frame = frame;
     }
 
     /// A postcard `u8` (and `bool`, and the tag of an `Option`): one byte.
-    pub(crate) fn byte(&mut self, b: u8) -> Result<(), Failed> {
-        self.bytes(&[b])
+    /// Every byte of a frame's body goes through here.
+    pub(crate) fn byte(&mut self, b: u8) {
+        if self.to_hash {
+            self.hash = (self.hash ^ u32::from(b)).wrapping_mul(FNV_PRIME);
+        }
+        if self.to_frame {
+            let mut crc = self.crc ^ u32::from(b);
+            for _ in 0..8 {
+                crc = (crc >> 1) ^ (CRC32C & (crc & 1).wrapping_neg());
+            }
+            self.crc = crc;
+            self.cobs(b);
+        }
+    }
+
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.byte(b);
+        }
     }
 
     /// A postcard `u16`/`u32`/`u64`/`usize` and enum tag: LEB128, seven
     /// bits per byte, least significant first.
-    pub(crate) fn varint(&mut self, mut v: u64) -> Result<(), Failed> {
-        let mut buf = [0u8; 10];
-        let mut n = 0;
-        for slot in buf.iter_mut() {
-            n += 1;
-            if v < 0x80 {
-                *slot = v as u8;
-                break;
-            }
-            *slot = (v as u8) | 0x80;
+    pub(crate) fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte(v as u8 | 0x80);
             v >>= 7;
         }
-        self.bytes(buf.get(..n).unwrap_or(&[]))
-    }
-
-    /// A postcard `i64`: zigzag, then varint.
-    pub(crate) fn signed(&mut self, v: i64) -> Result<(), Failed> {
-        self.varint(((v << 1) ^ (v >> 63)) as u64)
+        self.byte(v as u8);
     }
 
     /// A postcard `str`: varint length, then the UTF-8 bytes.
-    pub(crate) fn str(&mut self, s: &str) -> Result<(), Failed> {
-        self.varint(s.len() as u64)?;
-        self.bytes(s.as_bytes())
+    pub(crate) fn str(&mut self, s: &str) {
+        self.varint(s.len() as u64);
+        self.bytes(s.as_bytes());
     }
 
     /// Ends the frame: CRC (little-endian, not itself checksummed), the
     /// last COBS block, `0x00`.
     pub(crate) fn finish(&mut self) -> Result<(), Failed> {
-        // (By reference: moving the writer would copy its block buffer.)
-        let crc = self.crc.clone().finalize();
-        self.cobs(&crc.to_le_bytes())?;
-        self.flush_block()?;
-        self.out.put(&[0])
-    }
-
-    fn cobs(&mut self, bytes: &[u8]) -> Result<(), Failed> {
-        for &b in bytes {
-            if b == 0 {
-                // The block's length byte stands for this zero.
-                self.flush_block()?;
-                continue;
-            }
-            if let Some(slot) = self.block.get_mut(self.len) {
-                *slot = b;
-                self.len += 1;
-            }
-            if self.len == BLOCK {
-                // Length byte 0xFF: a full block, no zero implied after it.
-                self.flush_block()?;
-            }
+        for b in (!self.crc).to_le_bytes() {
+            self.cobs(b);
         }
-        Ok(())
+        self.flush_block();
+        self.put(&[0]);
+        self.status()
     }
 
-    fn flush_block(&mut self) -> Result<(), Failed> {
+    fn cobs(&mut self, b: u8) {
+        if b == 0 {
+            // The block's length byte stands for this zero.
+            self.flush_block();
+            return;
+        }
+        if let Some(slot) = self.block.get_mut(self.len) {
+            slot.write(b);
+            self.len += 1;
+        }
+        if self.len >= BLOCK {
+            // Length byte 0xFF: a full block, no zero implied after it.
+            self.flush_block();
+        }
+    }
+
+    fn flush_block(&mut self) {
         let len = self.len.min(BLOCK);
         self.len = 0;
-        self.out.put(&[len as u8 + 1])?;
-        self.out.put(self.block.get(..len).unwrap_or(&[]))
+        self.put(&[len as u8 + 1]);
+        // SAFETY: `block[..len]` was written by `cobs` since the block was
+        // last flushed (`len` only grows by writing the next element, and
+        // is reset here), and `MaybeUninit<u8>` has the layout of `u8`.
+        let written = unsafe { core::slice::from_raw_parts(self.block.as_ptr().cast::<u8>(), len) };
+        self.put(written);
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        if !self.failed && self.out.put(bytes).is_err() {
+            self.failed = true;
+        }
     }
 }
 
-/// FNV-1a over `bytes`, continuing from `hash`.
+/// FNV-1a over `bytes`, continuing from `hash` (the tests' reference).
+#[cfg(all(test, feature = "alloc"))]
 pub(crate) fn fnv(mut hash: u32, bytes: &[u8]) -> u32 {
     for &b in bytes {
         hash = (hash ^ u32::from(b)).wrapping_mul(FNV_PRIME);

@@ -8,7 +8,14 @@
 //! names. Either way, nothing a caller passes can end a line, close a quote
 //! or a brace early, or start a comment.
 
-use crate::out::{Failed, TextOut};
+use super::buf::Line;
+#[cfg(target_pointer_width = "64")]
+use super::buf::TEXT_BUF;
+#[cfg(target_pointer_width = "64")]
+use super::short::{clean_quoted, name_chars};
+use crate::out::Failed;
+#[cfg(target_pointer_width = "64")]
+use crate::out::TextOut;
 
 /// Which characters a text needs escaped.
 #[derive(Clone, Copy)]
@@ -20,23 +27,82 @@ pub(crate) enum Escape {
 }
 
 /// Writes `text` escaped, copying the runs between special characters in
-/// one piece each.
-pub(crate) fn escaped(out: &mut dyn TextOut, text: &str, mode: Escape) -> Result<(), Failed> {
+/// one piece each (the whole text at once in the common case: nothing to
+/// escape).
+///
+/// On 64-bit targets the check is inline (8 bytes at a time from 8 bytes
+/// on, that part inline only when `WIDE`: see [`clean_quoted`]) and the
+/// escaping out of line, taking and returning the cursor's position (see
+/// [`Line`]); elsewhere it is one plain loop.
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+pub(crate) fn escaped<const WIDE: bool>(
+    l: &mut Line<'_>,
+    text: &str,
+    mode: Escape,
+) -> Result<(), Failed> {
     let quote = matches!(mode, Escape::Quoted);
-    let special = |b: &u8| *b == b'\\' || *b == b'\n' || (quote && *b == b'"');
+    #[cfg(target_pointer_width = "64")]
+    {
+        let clean = if quote && text.len() >= 8 {
+            clean_quoted::<WIDE>(text.as_bytes())
+        } else {
+            first_special(text.as_bytes(), quote).is_none()
+        };
+        if clean {
+            return l.put(text);
+        }
+        let (buf, out, len) = l.parts();
+        let len = escaped_out_of_line(buf, out, len, text, quote)?;
+        l.resume(len);
+        Ok(())
+    }
+    #[cfg(not(target_pointer_width = "64"))]
+    escape_runs(l, text, quote)
+}
+
+/// Where the first byte to escape is: `\`, newline, and `"` when `quote`.
+#[inline]
+fn first_special(bytes: &[u8], quote: bool) -> Option<usize> {
+    if quote {
+        bytes.iter().position(|b| matches!(b, b'\\' | b'\n' | b'"'))
+    } else {
+        bytes.iter().position(|b| matches!(b, b'\\' | b'\n'))
+    }
+}
+
+/// The escaping itself: the runs between special characters, and each
+/// special character escaped.
+#[inline]
+fn escape_runs(l: &mut Line<'_>, text: &str, quote: bool) -> Result<(), Failed> {
     let mut rest = text;
-    while let Some(i) = rest.as_bytes().iter().position(special) {
+    while let Some(i) = first_special(rest.as_bytes(), quote) {
         // `i` is at an ASCII byte, so both slices end on char boundaries.
         let (run, tail) = rest.split_at_checked(i).unwrap_or((rest, ""));
-        out.put(run)?;
-        out.put(match tail.as_bytes().first() {
+        l.put(run)?;
+        l.put(match tail.as_bytes().first() {
             Some(b'\\') => "\\\\",
             Some(b'\n') => "\\n",
             _ => "\\\"",
         })?;
         rest = tail.get(1..).unwrap_or("");
     }
-    out.put(rest)
+    l.put(rest)
+}
+
+/// [`escape_runs`] out of line; returns the new position.
+#[cfg(target_pointer_width = "64")]
+#[inline(never)]
+fn escaped_out_of_line(
+    buf: &mut [u8; TEXT_BUF],
+    out: &mut dyn TextOut,
+    len: usize,
+    text: &str,
+    quote: bool,
+) -> Result<usize, Failed> {
+    let mut end = 0;
+    let mut l = Line::at(buf, out, len, &mut end);
+    escape_runs(&mut l, text, quote)?;
+    Ok(l.position())
 }
 
 /// The grammar a name must follow.
@@ -55,17 +121,67 @@ fn allowed(c: char, first: bool, kind: NameKind) -> bool {
         || (!first && c.is_ascii_digit())
 }
 
+/// Per ASCII byte, which names it may appear in: [`LABEL_CHAR`] and
+/// [`METRIC_CHAR`] bits (digits too: a leading digit is checked apart).
+/// 64-bit targets; smaller ones compare instead of carrying the table.
+#[cfg(target_pointer_width = "64")]
+static NAME_CHARS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            t[b] = LABEL_CHAR | METRIC_CHAR;
+        } else if c == b':' {
+            t[b] = METRIC_CHAR;
+        }
+        b += 1;
+    }
+    t
+};
+#[cfg(target_pointer_width = "64")]
+const LABEL_CHAR: u8 = 1;
+#[cfg(target_pointer_width = "64")]
+const METRIC_CHAR: u8 = 2;
+
+/// Whether `b` may appear in a name of `kind` (a leading digit aside).
+#[inline(always)]
+fn name_byte(b: u8, kind: NameKind) -> bool {
+    #[cfg(target_pointer_width = "64")]
+    {
+        let bit = match kind {
+            NameKind::Metric => METRIC_CHAR,
+            NameKind::Label => LABEL_CHAR,
+        };
+        NAME_CHARS.get(usize::from(b)).is_some_and(|c| c & bit != 0)
+    }
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        b.is_ascii_alphanumeric() || b == b'_' || (b == b':' && kind == NameKind::Metric)
+    }
+}
+
 /// Whether `name` is already valid (the common case: written unchanged).
 /// Bytes, not chars: every allowed character is ASCII.
+#[inline]
 pub(crate) fn is_valid_name(name: &str, kind: NameKind) -> bool {
+    valid_name::<false>(name, kind)
+}
+
+/// [`is_valid_name`], with the check of names from 8 bytes on inline when
+/// `WIDE` (see [`clean_quoted`]).
+#[inline(always)]
+fn valid_name<const WIDE: bool>(name: &str, kind: NameKind) -> bool {
     let bytes = name.as_bytes();
     let Some(first) = bytes.first() else {
         return false;
     };
-    !first.is_ascii_digit()
-        && bytes.iter().all(|&b| {
-            b.is_ascii_alphanumeric() || b == b'_' || (b == b':' && kind == NameKind::Metric)
-        })
+    #[cfg(target_pointer_width = "64")]
+    if bytes.len() >= 8 {
+        let colon = kind == NameKind::Metric;
+        return !first.is_ascii_digit() && name_chars::<WIDE>(bytes, colon);
+    }
+    !first.is_ascii_digit() && bytes.iter().all(|&b| name_byte(b, kind))
 }
 
 /// Calls `emit` with the name as written: unchanged when valid; otherwise
@@ -93,9 +209,42 @@ pub(crate) fn sanitized(
     emit(name.get(run..).unwrap_or(""))
 }
 
-/// Writes a name, sanitised.
-pub(crate) fn name(out: &mut dyn TextOut, name: &str, kind: NameKind) -> Result<(), Failed> {
-    sanitized(name, kind, &mut |s| out.put(s))
+/// Writes a name, sanitised. (On 64-bit targets the check is inline and
+/// the sanitising out of line, as for [`escaped`], and `WIDE` as there.)
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+pub(crate) fn name<const WIDE: bool>(
+    l: &mut Line<'_>,
+    name: &str,
+    kind: NameKind,
+) -> Result<(), Failed> {
+    #[cfg(target_pointer_width = "64")]
+    {
+        if valid_name::<WIDE>(name, kind) {
+            return l.put(name);
+        }
+        let (buf, out, len) = l.parts();
+        let len = name_sanitized(buf, out, len, name, kind)?;
+        l.resume(len);
+        Ok(())
+    }
+    #[cfg(not(target_pointer_width = "64"))]
+    sanitized(name, kind, &mut |s| l.put(s))
+}
+
+/// [`name`] for a name that needs sanitising; returns the new position.
+#[cfg(target_pointer_width = "64")]
+#[inline(never)]
+fn name_sanitized(
+    buf: &mut [u8; TEXT_BUF],
+    out: &mut dyn TextOut,
+    len: usize,
+    name: &str,
+    kind: NameKind,
+) -> Result<usize, Failed> {
+    let mut end = 0;
+    let mut l = Line::at(buf, out, len, &mut end);
+    sanitized(name, kind, &mut |s| l.put(s))?;
+    Ok(l.position())
 }
 
 #[cfg(test)]
@@ -103,6 +252,9 @@ mod tests {
     extern crate std;
     use super::*;
     use std::string::String;
+
+    use crate::out::TextOut;
+    use crate::text::buf::TextBuf;
 
     struct S(String);
     impl TextOut for S {
@@ -112,16 +264,32 @@ mod tests {
         }
     }
 
-    fn esc(t: &str, m: Escape) -> String {
+    fn esc_with<const WIDE: bool>(t: &str, m: Escape) -> String {
         let mut s = S(String::new());
-        escaped(&mut s, t, m).unwrap();
+        let mut b = TextBuf::new(&mut s);
+        escaped::<WIDE>(&mut b.line(), t, m).unwrap();
+        b.flush().unwrap();
+        s.0
+    }
+
+    fn esc(t: &str, m: Escape) -> String {
+        let narrow = esc_with::<false>(t, m);
+        assert_eq!(narrow, esc_with::<true>(t, m));
+        narrow
+    }
+
+    fn nm_with<const WIDE: bool>(t: &str, k: NameKind) -> String {
+        let mut s = S(String::new());
+        let mut b = TextBuf::new(&mut s);
+        name::<WIDE>(&mut b.line(), t, k).unwrap();
+        b.flush().unwrap();
         s.0
     }
 
     fn nm(t: &str, k: NameKind) -> String {
-        let mut s = S(String::new());
-        name(&mut s, t, k).unwrap();
-        s.0
+        let narrow = nm_with::<false>(t, k);
+        assert_eq!(narrow, nm_with::<true>(t, k));
+        narrow
     }
 
     #[test]
@@ -131,6 +299,16 @@ mod tests {
         assert_eq!(esc(r#"say "hi"\"#, Escape::Help), r#"say "hi"\\"#);
         assert_eq!(esc("ünï\r{}=", Escape::Quoted), "ünï\r{}=");
         assert_eq!(esc("", Escape::Quoted), "");
+        assert_eq!(esc("\\\\\n\"", Escape::Quoted), r#"\\\\\n\""#);
+        assert_eq!(esc("é\"", Escape::Help), "é\"");
+        assert_eq!(
+            esc("a long label value", Escape::Quoted),
+            "a long label value"
+        );
+        assert_eq!(
+            esc("a long \"label\" value", Escape::Quoted),
+            r#"a long \"label\" value"#
+        );
     }
 
     #[test]
@@ -142,5 +320,21 @@ mod tests {
         assert_eq!(nm("", NameKind::Metric), "_");
         assert_eq!(nm("dé jà\n", NameKind::Label), "d__j__");
         assert_eq!(nm("ok_name", NameKind::Label), "ok_name");
+        assert_eq!(
+            nm("a_long_label_name", NameKind::Label),
+            "a_long_label_name"
+        );
+        assert_eq!(
+            nm("a_long:label.name", NameKind::Label),
+            "a_long_label_name"
+        );
+        assert_eq!(
+            nm("a_long:metric.name", NameKind::Metric),
+            "a_long:metric_name"
+        );
+        assert_eq!(
+            nm("0_long_label_name", NameKind::Label),
+            "_0_long_label_name"
+        );
     }
 }

@@ -63,9 +63,12 @@
 //! ));
 //! ```
 
+mod buf;
 mod encoder;
 mod escape;
 mod negotiate;
+#[cfg(target_pointer_width = "64")]
+mod short;
 
 pub use encoder::{MAX_EXEMPLAR_CHARS, MAX_FAMILY_NAME};
 
@@ -130,6 +133,11 @@ impl Format {
 
 /// Writes everything `source` holds in `format` to `out`.
 ///
+/// The text is gathered in a buffer on the stack (2 KiB on 64-bit targets,
+/// 128 bytes on smaller ones) and handed to `out` one buffer at a time,
+/// with one `write_str` per buffer (a text fragment longer than the buffer
+/// is written on its own).
+///
 /// Fails only when `out` does; what was written until then stays written.
 pub fn encode<S: Source + ?Sized, W: core::fmt::Write + ?Sized>(
     source: &S,
@@ -139,9 +147,8 @@ pub fn encode<S: Source + ?Sized, W: core::fmt::Write + ?Sized>(
     run(source, format, &mut FmtOut(out)).map_err(|Failed| core::fmt::Error)
 }
 
-/// Writes everything `source` holds in `format` to `out`, with
-/// `embedded_io::Write::write_all` per piece of text (give it a buffered
-/// writer when each write is a system call).
+/// Writes everything `source` holds in `format` to `out`, with one
+/// `embedded_io::Write::write_all` per buffer of text (see [`encode`]).
 ///
 /// Fails only when `out` does, with its error.
 pub fn encode_io<S: Source + ?Sized, W: embedded_io::Write + ?Sized>(

@@ -8,6 +8,12 @@
 //! §12.5.1), and OpenMetrics wins when it was named explicitly with a
 //! non-zero weight no lower than 0.0.4's. Parsing allocates nothing and uses
 //! no floating point (weights are thousandths).
+//!
+//! The header is parsed as bytes: every delimiter (`,` `;` `=` `/` `"`) is
+//! ASCII, so splitting there never cuts a UTF-8 character, and `str`'s
+//! pattern searching (with its Unicode tables and panic paths) stays out of
+//! a wasm module or firmware that negotiates. Whitespace is what
+//! `str::trim` removes (Unicode `White_Space`).
 
 /// A weight in thousandths (`q=0.5` is 500).
 type Weight = u16;
@@ -21,6 +27,7 @@ struct Match {
 }
 
 impl Match {
+    #[inline(never)]
     fn consider(&mut self, specificity: u8, weight: Weight) {
         if specificity > self.specificity {
             *self = Match {
@@ -37,78 +44,157 @@ impl Match {
 pub(crate) fn prefers_openmetrics(accept: &str) -> bool {
     let mut om = Match::default();
     let mut text = Match::default();
-    for range in accept.split(',') {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim();
-        let Some((ty, sub)) = media.split_once('/') else {
+    let mut ranges = Some(accept.as_bytes());
+    while let Some(remaining) = ranges {
+        let (range, after) = split(remaining, b',');
+        ranges = after;
+        let (media, mut params) = split(range, b';');
+        let (ty, Some(sub)) = split(media, b'/') else {
             continue;
         };
-        let (ty, sub) = (ty.trim(), sub.trim());
-        let mut weight: Weight = 1000;
+        let (ty, sub) = (kind(trim(ty)), kind(trim(sub)));
+        let mut weight: Option<Weight> = Some(1000);
         let mut version = None;
-        let mut valid = true;
-        for param in parts {
-            let Some((key, value)) = param.split_once('=') else {
+        while let Some(remaining) = params {
+            let (param, after) = split(remaining, b';');
+            params = after;
+            let (key, Some(value)) = split(param, b'=') else {
                 continue;
             };
-            let value = value.trim().trim_matches('"');
-            match key.trim() {
-                k if k.eq_ignore_ascii_case("q") => match parse_weight(value) {
-                    Some(w) => weight = w,
-                    None => valid = false,
-                },
-                k if k.eq_ignore_ascii_case("version") => version = Some(value),
+            let value = trim_quotes(trim(value));
+            match kind(trim(key)) {
+                // RFC 9110: a range with a malformed weight is ignored.
+                Kind::Q => weight = weight.and(parse_weight(value)),
+                Kind::Version => version = Some(value),
                 _ => {}
             }
         }
-        if !valid {
-            // RFC 9110: a range with a malformed weight is ignored.
+        let Some(weight) = weight else {
             continue;
-        }
-        let any_type = ty == "*";
-        let any_sub = sub == "*";
-        if any_type && any_sub {
-            om.consider(1, weight);
-            text.consider(1, weight);
-        } else if ty.eq_ignore_ascii_case("application") {
-            if any_sub {
-                om.consider(2, weight);
-            } else if sub.eq_ignore_ascii_case("openmetrics-text")
-                && matches!(version, None | Some("1.0.0") | Some("0.0.1"))
-            {
-                om.consider(3, weight);
+        };
+        // `version` as each of the two formats knows it.
+        let om_version = version.is_none_or(|v| v == b"1.0.0" || v == b"0.0.1");
+        let text_version = version.is_none_or(|v| v == b"0.0.4" || v == b"1.0.0");
+        match (ty, sub) {
+            (Kind::Any, Kind::Any) => {
+                om.consider(1, weight);
+                text.consider(1, weight);
             }
-        } else if ty.eq_ignore_ascii_case("text") {
-            if any_sub {
-                text.consider(2, weight);
-            } else if sub.eq_ignore_ascii_case("plain")
-                && matches!(version, None | Some("0.0.4") | Some("1.0.0"))
-            {
-                text.consider(3, weight);
-            }
+            (Kind::Application, Kind::Any) => om.consider(2, weight),
+            (Kind::Application, Kind::OpenMetrics) if om_version => om.consider(3, weight),
+            (Kind::Text, Kind::Any) => text.consider(2, weight),
+            (Kind::Text, Kind::Plain) if text_version => text.consider(3, weight),
+            _ => {}
         }
     }
     om.specificity == 3 && om.weight > 0 && om.weight >= text.weight
 }
 
+/// The words of an `Accept` header that matter here (case-insensitive).
+#[derive(Clone, Copy)]
+enum Kind {
+    /// `*`
+    Any,
+    Application,
+    Text,
+    OpenMetrics,
+    Plain,
+    Q,
+    Version,
+    Other,
+}
+
+/// Which of the words `word` is.
+fn kind(word: &[u8]) -> Kind {
+    const WORDS: [(&[u8], Kind); 7] = [
+        (b"*", Kind::Any),
+        (b"application", Kind::Application),
+        (b"text", Kind::Text),
+        (b"openmetrics-text", Kind::OpenMetrics),
+        (b"plain", Kind::Plain),
+        (b"q", Kind::Q),
+        (b"version", Kind::Version),
+    ];
+    WORDS
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(word))
+        .map_or(Kind::Other, |&(_, k)| k)
+}
+
+/// `s` up to the first `delimiter`, and what follows it (`None` when there
+/// is no delimiter): `str::split_once`, and, repeated on what follows,
+/// `str::split`.
+fn split(s: &[u8], delimiter: u8) -> (&[u8], Option<&[u8]>) {
+    match s.iter().position(|&b| b == delimiter) {
+        Some(at) => (s.get(..at).unwrap_or(s), s.get(at + 1..)),
+        None => (s, None),
+    }
+}
+
+/// Whether `c` is the UTF-8 encoding of a Unicode `White_Space`
+/// character (what `str::trim` removes).
+fn is_white_space(c: &[u8]) -> bool {
+    matches!(
+        c,
+        [b'\t'..=b'\r' | b' ']
+            | [0xc2, 0x85 | 0xa0]
+            | [0xe1, 0x9a, 0x80]
+            | [0xe2, 0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf]
+            | [0xe2, 0x81, 0x9f]
+            | [0xe3, 0x80, 0x80]
+    )
+}
+
+/// `s` without leading and trailing whitespace, as `str::trim`. (`s` is
+/// whole UTF-8 characters, and a lead byte never follows itself inside a
+/// character, so a match at either end is always a whole character.)
+#[inline(never)]
+fn trim(mut s: &[u8]) -> &[u8] {
+    let mut n = 1;
+    while n <= 3 {
+        match s.split_at_checked(n) {
+            Some((c, rest)) if is_white_space(c) => (s, n) = (rest, 1),
+            _ => n += 1,
+        }
+    }
+    let mut n = 1;
+    while n <= 3 {
+        match s.split_at_checked(s.len().wrapping_sub(n)) {
+            Some((rest, c)) if is_white_space(c) => (s, n) = (rest, 1),
+            _ => n += 1,
+        }
+    }
+    s
+}
+
+/// `s` without leading and trailing `"` (as `str::trim_matches('"')`).
+fn trim_quotes(mut s: &[u8]) -> &[u8] {
+    while let [b'"', rest @ ..] | [rest @ .., b'"'] = s {
+        s = rest;
+    }
+    s
+}
+
 /// `q` values: `0`, `1`, `0.5`, `1.000`, at most three decimals, at most 1.
-fn parse_weight(s: &str) -> Option<Weight> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+#[inline(never)]
+fn parse_weight(s: &[u8]) -> Option<Weight> {
+    let (int, frac) = split(s, b'.');
+    let frac = frac.unwrap_or(&[]);
+    if frac.len() > 3 || !frac.iter().all(u8::is_ascii_digit) {
         return None;
     }
     let whole: Weight = match int {
-        "0" | "" => 0,
-        "1" => 1,
+        b"0" | b"" => 0,
+        b"1" => 1,
         _ => return None,
     };
-    let mut thousandths: Weight = 0;
-    for (i, b) in frac.bytes().enumerate() {
-        let place = [100, 10, 1][i];
-        thousandths += Weight::from(b - b'0') * place;
-    }
     if int.is_empty() && frac.is_empty() {
         return None;
+    }
+    // Three decimal places, missing ones zero.
+    let mut thousandths: Weight = 0;
+    for i in 0..3 {
+        thousandths = thousandths * 10 + frac.get(i).map_or(0, |&b| Weight::from(b - b'0'));
     }
     let w = whole * 1000 + thousandths;
     (w <= 1000).then_some(w)
@@ -116,19 +202,169 @@ fn parse_weight(s: &str) -> Option<Weight> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn weight(s: &str) -> Option<Weight> {
+        parse_weight(s.as_bytes())
+    }
 
     #[test]
     fn weights() {
-        assert_eq!(parse_weight("1"), Some(1000));
-        assert_eq!(parse_weight("0.5"), Some(500));
-        assert_eq!(parse_weight("0.125"), Some(125));
-        assert_eq!(parse_weight(".2"), Some(200));
-        assert_eq!(parse_weight("1.000"), Some(1000));
-        assert_eq!(parse_weight("1.5"), None);
-        assert_eq!(parse_weight("0.1234"), None);
-        assert_eq!(parse_weight("x"), None);
-        assert_eq!(parse_weight(""), None);
-        assert_eq!(parse_weight("."), None);
+        assert_eq!(weight("1"), Some(1000));
+        assert_eq!(weight("0.5"), Some(500));
+        assert_eq!(weight("0.125"), Some(125));
+        assert_eq!(weight(".2"), Some(200));
+        assert_eq!(weight("1.000"), Some(1000));
+        assert_eq!(weight("1.5"), None);
+        assert_eq!(weight("0.1234"), None);
+        assert_eq!(weight("x"), None);
+        assert_eq!(weight(""), None);
+        assert_eq!(weight("."), None);
+        assert_eq!(weight("0."), Some(0));
+        assert_eq!(weight("1.0.0"), None);
+    }
+
+    #[test]
+    fn pieces_split_like_str_split() {
+        for s in ["", ",", "a", "a,", ",a", "a,,b", "a,b,c,"] {
+            let mut rest = Some(s.as_bytes());
+            let mut ours = Vec::new();
+            while let Some(r) = rest {
+                let (p, after) = split(r, b',');
+                ours.push(p);
+                rest = after;
+            }
+            let theirs: Vec<&[u8]> = s.split(',').map(str::as_bytes).collect();
+            assert_eq!(ours, theirs, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn trims_like_str_trim() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\t\r\n a b \x0b\x0c",
+            "\u{a0}x\u{3000}",
+            "\u{85}\u{2028}",
+            "é ",
+            " \u{200b}",
+            "\u{1680}\u{2000}\u{200a}\u{202f}\u{205f}y\u{2029}",
+        ] {
+            assert_eq!(trim(s.as_bytes()), s.trim().as_bytes(), "{s:?}");
+        }
+        // Every `White_Space` character, and the characters around them.
+        for c in (0..0x3100).filter_map(char::from_u32) {
+            let s = String::from_iter([c, 'x', c]);
+            assert_eq!(trim(s.as_bytes()), s.trim().as_bytes(), "{c:?}");
+        }
+    }
+
+    /// The parser this module had before it went to bytes (on `str`, with
+    /// its pattern searching): the byte parser must agree with it.
+    fn reference(accept: &str) -> bool {
+        let mut om = Match::default();
+        let mut text = Match::default();
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim();
+            let Some((ty, sub)) = media.split_once('/') else {
+                continue;
+            };
+            let (ty, sub) = (ty.trim(), sub.trim());
+            let mut weight: Weight = 1000;
+            let mut version = None;
+            let mut valid = true;
+            for param in parts {
+                let Some((key, value)) = param.split_once('=') else {
+                    continue;
+                };
+                let value = value.trim().trim_matches('"');
+                match key.trim() {
+                    k if k.eq_ignore_ascii_case("q") => match parse_weight(value.as_bytes()) {
+                        Some(w) => weight = w,
+                        None => valid = false,
+                    },
+                    k if k.eq_ignore_ascii_case("version") => version = Some(value),
+                    _ => {}
+                }
+            }
+            if !valid {
+                continue;
+            }
+            let any_type = ty == "*";
+            let any_sub = sub == "*";
+            if any_type && any_sub {
+                om.consider(1, weight);
+                text.consider(1, weight);
+            } else if ty.eq_ignore_ascii_case("application") {
+                if any_sub {
+                    om.consider(2, weight);
+                } else if sub.eq_ignore_ascii_case("openmetrics-text")
+                    && matches!(version, None | Some("1.0.0") | Some("0.0.1"))
+                {
+                    om.consider(3, weight);
+                }
+            } else if ty.eq_ignore_ascii_case("text") {
+                if any_sub {
+                    text.consider(2, weight);
+                } else if sub.eq_ignore_ascii_case("plain")
+                    && matches!(version, None | Some("0.0.4") | Some("1.0.0"))
+                {
+                    text.consider(3, weight);
+                }
+            }
+        }
+        om.specificity == 3 && om.weight > 0 && om.weight >= text.weight
+    }
+
+    #[test]
+    fn agrees_with_the_str_parser() {
+        // Every header of up to four pieces from these, joined every way.
+        let pieces = [
+            "application/openmetrics-text",
+            "application/openmetrics-text;version=1.0.0;q=0.5",
+            "Application/OpenMetrics-Text; Version=\"0.0.1\" ; Q=0.4",
+            "application/openmetrics-text;version=2.0.0",
+            "application/*;q=0.9",
+            "text/plain;version=0.0.4;q=0.3",
+            "text/plain;q=0.5",
+            "TEXT/*;q=1",
+            "*/*;q=0.2",
+            "*/*",
+            " \u{a0}application/openmetrics-text\u{3000};q=.6",
+            "application/openmetrics-text;q=1.5",
+            "application/openmetrics-text;q=0;q=1",
+            "text/plain;version=1.0.0;q=0.7 ",
+            "x/y;q",
+            "bogus",
+            "",
+            ";q=1",
+            "application/openmetrics-text;version=1.0.0;q=0.3",
+        ];
+        let mut checked = 0;
+        for a in &pieces {
+            for b in &pieces {
+                for c in [",", ";", ", ", ",,"] {
+                    for d in &pieces[..6] {
+                        let header = String::from_iter([*a, c, *b, ",", *d]);
+                        assert_eq!(
+                            prefers_openmetrics(&header),
+                            reference(&header),
+                            "{header:?}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+            assert_eq!(prefers_openmetrics(a), reference(a), "{a:?}");
+        }
+        assert!(checked > 1000);
     }
 }

@@ -280,3 +280,72 @@ fn hostile_input_gets_answers_not_traps() {
     // The frames and texts still encode after all of it.
     assert!(crate::export::prometheus_text().contains("function_calls_total"));
 }
+
+/// The module's allocator (`runtime::SizeClasses`) under a mix of sizes and
+/// alignments, growing and shrinking, freed out of order: every block keeps
+/// its contents, blocks never overlap, and freed ones are reused.
+#[wasm_bindgen_test]
+fn the_allocator_keeps_every_block_apart() {
+    use alloc::alloc::{Layout, alloc, dealloc};
+    // A byte pattern per block, from its number.
+    let fill = |v: &mut Vec<u8>, n: usize| {
+        v.iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = (i ^ n) as u8)
+    };
+    let check = |v: &[u8], n: usize| v.iter().enumerate().all(|(i, &b)| b == (i ^ n) as u8);
+    let mut live: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut seed = 0x2545_f491u32;
+    for n in 0..600 {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let size = match n % 7 {
+            0 => (seed % 300_000) as usize,
+            1 => 65_536,
+            _ => (seed % 2_000) as usize,
+        };
+        let mut v = alloc::vec![0; size];
+        fill(&mut v, n);
+        live.push((n, v));
+        if seed.is_multiple_of(3) {
+            // Free one in the middle.
+            let (m, v) = live.swap_remove(seed as usize % live.len());
+            assert!(check(&v, m), "block {m} changed");
+        }
+        if seed.is_multiple_of(5)
+            && let Some((m, v)) = live.last_mut()
+        {
+            // Grow (a realloc that moves) and shrink.
+            v.extend_from_slice(&[0; 5_000]);
+            v.truncate(v.len() - 5_000);
+            v.shrink_to_fit();
+            assert!(check(v, *m), "block {m} changed when moved");
+        }
+    }
+    for (n, v) in &live {
+        assert!(check(v, *n), "block {n} changed");
+    }
+    // Over-aligned layouts get aligned blocks.
+    for align in [32, 4096, 65_536, 1 << 20] {
+        let layout = Layout::from_size_align(24, align).unwrap();
+        // SAFETY: a valid layout of non-zero size; freed with it below.
+        unsafe {
+            let p = alloc(layout);
+            assert!(!p.is_null());
+            assert_eq!(p as usize % align, 0, "alignment {align}");
+            p.write_bytes(0xAB, 24);
+            dealloc(p, layout);
+        }
+    }
+    // A freed block is reused for the next block of its size.
+    let layout = Layout::from_size_align(100, 8).unwrap();
+    // SAFETY: as above.
+    unsafe {
+        let a = alloc(layout);
+        dealloc(a, layout);
+        let b = alloc(layout);
+        assert_eq!(a, b);
+        dealloc(b, layout);
+    }
+}
