@@ -18,23 +18,6 @@ use omnimetrics_sinks::text::{Format, encode};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const DEFAULT_BOUNDS_NS: [u64; 14] = [
-    5_000_000,
-    10_000_000,
-    25_000_000,
-    50_000_000,
-    75_000_000,
-    100_000_000,
-    250_000_000,
-    500_000_000,
-    750_000_000,
-    1_000_000_000,
-    2_500_000_000,
-    5_000_000_000,
-    7_500_000_000,
-    10_000_000_000,
-];
-
 fn labels(i: usize, names: &[&str]) -> Vec<(String, String)> {
     let values = [
         format!("handler_{}", i / 2),
@@ -100,7 +83,7 @@ fn histograms(n: usize) -> Snapshot {
                 .map(|i| SeriesSnapshot {
                     labels: labels(i * 2, &names),
                     value: ValueSnapshot::Histogram(HistogramSnapshot {
-                        bounds: DEFAULT_BOUNDS_NS.to_vec(),
+                        bounds: omnimetrics::DEFAULT_BUCKETS.bounds().to_vec(),
                         scale: 9,
                         counts: (0..15).map(|b| (i as u64 + b) % 11).collect(),
                         sum: i as u64 * 123_456_789,

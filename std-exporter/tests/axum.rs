@@ -13,13 +13,6 @@ async fn greet() -> &'static str {
     "hello"
 }
 
-async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
-}
-
 async fn fetch(
     addr: SocketAddr,
     path: &'static str,
@@ -41,7 +34,7 @@ async fn the_ready_router_merges_into_an_app() {
         .route("/hello", get(greet))
         .merge(omnimetrics_exporter::axum::router::<AppState>())
         .with_state(AppState);
-    let addr = serve(app).await;
+    let addr = common::serve_axum(app).await;
     assert_eq!(fetch(addr, "/hello", vec![]).await.text(), "hello");
     let r = fetch(addr, "/metrics", vec![]).await;
     assert_eq!(r.status, 200);
@@ -76,7 +69,7 @@ async fn a_configured_endpoint_at_its_own_path() {
         .with_auth(Auth::bearer("axum-t0ken").unwrap())
         .with_process_metrics(false);
     let app: Router = omnimetrics_exporter::axum::router_with(endpoint, "/internal/metrics");
-    let addr = serve(app).await;
+    let addr = common::serve_axum(app).await;
     let r = fetch(addr, "/internal/metrics", vec![]).await;
     assert_eq!(r.status, 401);
     assert_eq!(
@@ -97,6 +90,6 @@ async fn a_configured_endpoint_at_its_own_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bare_handler() {
     let app: Router = Router::new().route("/m", get(omnimetrics_exporter::axum::handler));
-    let addr = serve(app).await;
+    let addr = common::serve_axum(app).await;
     assert_eq!(fetch(addr, "/m", vec![]).await.status, 200);
 }

@@ -15,13 +15,6 @@ async fn axum_dash_hello() -> &'static str {
     "hello"
 }
 
-async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
-}
-
 async fn fetch(
     addr: SocketAddr,
     method: &'static str,
@@ -53,7 +46,7 @@ async fn the_dashboard_router_merges_into_an_app() {
             endpoint, "/metrics",
         ))
         .merge(omnimetrics_exporter::axum::dashboard_router(dashboard));
-    let addr = serve(app).await;
+    let addr = common::serve_axum(app).await;
     let token = Some("axum-t0ken");
 
     let page = fetch(addr, "GET", "/", token).await;

@@ -343,3 +343,12 @@ pub fn rss_bytes() -> u64 {
         .expect("VmRSS in /proc/self/status");
     kb * 1024
 }
+
+/// Serves an axum application on a free loopback port, on the test's
+/// runtime; returns where.
+pub async fn serve_axum(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
