@@ -124,6 +124,10 @@ pub use omnimetrics_macros::ResultLabel;
 #[macro_export]
 macro_rules! __register_before_main {
     ($desc:ident) => {
+        // One static; only the section that the platform's loader runs
+        // differs (ELF `.init_array`, Mach-O `__mod_init_func`, the MSVC CRT's
+        // `.CRT$XCU`). Elsewhere (bare metal, wasm) nothing is emitted and
+        // functions register on their first call.
         #[cfg(any(
             target_os = "linux",
             target_os = "android",
@@ -132,28 +136,21 @@ macro_rules! __register_before_main {
             target_os = "openbsd",
             target_os = "dragonfly",
             target_os = "illumos",
-            target_os = "solaris"
+            target_os = "solaris",
+            target_os = "macos",
+            target_os = "ios",
+            windows
         ))]
         #[used]
-        #[unsafe(link_section = ".init_array")]
-        static __OMNIMETRICS_INIT: extern "C" fn() = {
-            extern "C" fn __omnimetrics_init() {
-                $crate::__private::register_function(&$desc);
-            }
-            __omnimetrics_init
-        };
-        #[cfg(any(target_os = "macos", target_os = "ios"))]
-        #[used]
-        #[unsafe(link_section = "__DATA,__mod_init_func")]
-        static __OMNIMETRICS_INIT: extern "C" fn() = {
-            extern "C" fn __omnimetrics_init() {
-                $crate::__private::register_function(&$desc);
-            }
-            __omnimetrics_init
-        };
-        #[cfg(windows)]
-        #[used]
-        #[unsafe(link_section = ".CRT$XCU")]
+        #[cfg_attr(
+            not(any(target_os = "macos", target_os = "ios", windows)),
+            unsafe(link_section = ".init_array")
+        )]
+        #[cfg_attr(
+            any(target_os = "macos", target_os = "ios"),
+            unsafe(link_section = "__DATA,__mod_init_func")
+        )]
+        #[cfg_attr(windows, unsafe(link_section = ".CRT$XCU"))]
         static __OMNIMETRICS_INIT: extern "C" fn() = {
             extern "C" fn __omnimetrics_init() {
                 $crate::__private::register_function(&$desc);

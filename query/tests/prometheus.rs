@@ -13,9 +13,7 @@
 //!   keeps working and shows the new version, where the textbook join
 //!   `last_over_time(build_info[1h])` fails with "many-to-many matching".
 //!
-//! Gated by `OMNIMETRICS_REAL_TOOLS=1` (see `common::real_tools`).
-
-mod common;
+//! Gated by `OMNIMETRICS_REAL_TOOLS=1` (see `omnimetrics_test_support::tools`).
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -25,10 +23,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{TempDir, real_tools};
 use omnimetrics_query::queries::{
     FunctionRef, QueryOptions, all_queries, percent_encode, request_rate,
 };
+use omnimetrics_test_support::{TempDir, tool};
 use serde_json::Value;
 
 const TARGETS: [&str; 4] = ["with", "without", "flaky", "deploy"];
@@ -327,11 +325,11 @@ fn check_all_queries(prom: &Server, target: &str, build: Option<(&str, &str)>) {
 
 #[test]
 fn queries_against_real_prometheus() {
-    if !real_tools("queries_against_real_prometheus", &["prometheus"]) {
+    if tool("prometheus").is_none() {
         return;
     }
     let started = Instant::now();
-    let dir = TempDir::new("prometheus");
+    let dir = TempDir::new("omnimetrics-query-prometheus");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let target_addr = listener.local_addr().unwrap().to_string();
     let targets = Arc::new(Targets::default());

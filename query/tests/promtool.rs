@@ -2,15 +2,13 @@
 //! them, and the unit tests under `tests/promtool/` (synthetic series, alert
 //! expectations) pass against them.
 //!
-//! Gated by `OMNIMETRICS_REAL_TOOLS=1` (see `common::real_tools`).
-
-mod common;
+//! Gated by `OMNIMETRICS_REAL_TOOLS=1` (see `omnimetrics_test_support::tools`).
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{TempDir, real_tools, run_ok, show};
 use omnimetrics_query::rules::{ObjectiveSpec, RulesConfig, generic_rules, rules_for};
+use omnimetrics_test_support::{TempDir, run_ok, show, tool};
 
 /// The objectives of `tests/promtool/custom_test.yml`.
 fn custom_objectives() -> Vec<ObjectiveSpec> {
@@ -23,7 +21,7 @@ fn custom_objectives() -> Vec<ObjectiveSpec> {
 
 /// A temp dir holding both generated rules files and the unit test files.
 fn workspace() -> TempDir {
-    let dir = TempDir::new("promtool");
+    let dir = TempDir::new("omnimetrics-query-promtool");
     let cfg = RulesConfig::default();
     dir.write("generic_rules.yml", &generic_rules(&cfg).unwrap());
     dir.write(
@@ -41,7 +39,7 @@ fn workspace() -> TempDir {
 }
 
 fn promtool_test(file: &str) {
-    if !real_tools("promtool_test", &["promtool"]) {
+    if tool("promtool").is_none() {
         return;
     }
     let dir = workspace();
@@ -84,7 +82,7 @@ fn custom_objectives_alerts() {
 
 #[test]
 fn check_rules_accepts_generated_files() {
-    if !real_tools("check_rules_accepts_generated_files", &["promtool"]) {
+    if tool("promtool").is_none() {
         return;
     }
     let dir = workspace();

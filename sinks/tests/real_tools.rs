@@ -14,31 +14,13 @@ use omnimetrics::{
     ExemplarSnapshot, FamilySnapshot, HistogramSnapshot, SeriesSnapshot, Snapshot, ValueSnapshot,
 };
 use omnimetrics_sinks::text::{Format, encode};
+use omnimetrics_test_support::{TempDir, tool, tools};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Command;
-
-fn real_tools(test: &str) -> bool {
-    let on = std::env::var("OMNIMETRICS_REAL_TOOLS").is_ok_and(|v| v == "1");
-    if !on {
-        eprintln!(
-            "note: {test} skipped: set OMNIMETRICS_REAL_TOOLS=1 to run it against the real tools"
-        );
-    }
-    on
-}
-
-fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("omnimetrics-sinks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 fn text<S: Source>(source: &S, format: Format) -> String {
     let mut out = String::new();
@@ -48,7 +30,8 @@ fn text<S: Source>(source: &S, format: Format) -> String {
 
 /// `promtool check metrics < file`: must exit 0 with no lint output.
 fn promtool(name: &str, exposition: &str) {
-    let path = temp_file(name, exposition);
+    let dir = TempDir::new("omnimetrics-sinks-promtool");
+    let path = dir.write(name, exposition);
     let out = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(std::fs::File::open(&path).unwrap())
@@ -69,7 +52,8 @@ fn promtool(name: &str, exposition: &str) {
 
 /// Parses with prometheus_client; returns its families as JSON.
 fn python(format: Format, name: &str, exposition: &str) -> Vec<Value> {
-    let path = temp_file(name, exposition);
+    let dir = TempDir::new("omnimetrics-sinks-python");
+    let path = dir.write(name, exposition);
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/tools/parse_exposition.py"
@@ -142,7 +126,7 @@ fn expected_label_sets(snap: &Snapshot) -> BTreeMap<String, Vec<LabelSet>> {
 
 #[test]
 fn promtool_accepts_the_fixture_without_lint() {
-    if !real_tools("promtool_accepts_the_fixture_without_lint") {
+    if tool("promtool").is_none() {
         return;
     }
     fixture();
@@ -164,7 +148,7 @@ fn promtool_accepts_the_fixture_without_lint() {
 
 #[test]
 fn python_parsers_read_the_fixture_exactly() {
-    if !real_tools("python_parsers_read_the_fixture_exactly") {
+    if tool("python3").is_none() {
         return;
     }
     fixture();
@@ -222,7 +206,7 @@ fn python_parsers_read_the_fixture_exactly() {
 
 #[test]
 fn python_openmetrics_parser_reads_exemplars() {
-    if !real_tools("python_openmetrics_parser_reads_exemplars") {
+    if tool("python3").is_none() {
         return;
     }
     let families = python(
@@ -334,7 +318,7 @@ fn generated_snapshot(values: &[String], helps: &[String]) -> Snapshot {
 
 #[test]
 fn generated_label_values_round_trip_through_every_parser() {
-    if !real_tools("generated_label_values_round_trip_through_every_parser") {
+    if tools(["promtool", "python3"]).is_none() {
         return;
     }
     let mut cases = 0;

@@ -1,12 +1,14 @@
 //! The firmware every variant shares: sixteen instrumented functions, a
-//! clock, a UART, and (for the `reader` variant) a trivial reader of the
-//! registry.
+//! clock, a UART, a trivial reader of the registry (the `reader` variant)
+//! and the reports of the encoder variants.
 
 use core::convert::Infallible;
 use core::ptr::{read_volatile, write_volatile};
 use omnimetrics::autometrics;
 use omnimetrics::clock::{Clock, set_clock};
 use omnimetrics::visit::{FamilyDesc, Series, SeriesValue, Source, Visitor};
+use omnimetrics_sinks::frame::FrameEncoder;
+use omnimetrics_sinks::text::{Format, encode_io};
 
 /// nRF51 UART0 TXD register.
 const UART_TXD: *mut u32 = 0x4000_251C as *mut u32;
@@ -68,7 +70,9 @@ macro_rules! functions {
     };
 }
 
-functions!(f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15);
+functions!(
+    f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15
+);
 
 /// Folds every byte and number the registry hands out into a checksum:
 /// what any reader must at least look at, so that nothing the walk
@@ -135,6 +139,34 @@ pub fn read() {
     let Ok(()) = omnimetrics::registry().visit(&mut touch as &mut dyn Visitor<Error = Infallible>);
     // SAFETY: a memory-mapped register on the target board.
     unsafe { write_volatile(UART_TXD, touch.0) };
+}
+
+/// The frame encoder of the `frames` and `both` variants: descriptions
+/// periodically, and on request.
+#[allow(dead_code)]
+pub fn frame_encoder() -> FrameEncoder {
+    FrameEncoder::new(flag()).describe_every(60)
+}
+
+/// One report as frames, with a description when the flag asks for one.
+#[allow(dead_code)]
+pub fn send_frames(frames: &mut FrameEncoder) {
+    if flag() & 2 == 2 {
+        frames.request_description();
+    }
+    let Ok(()) = frames.write(&omnimetrics::registry(), &mut Uart);
+}
+
+/// One report as text, 0.0.4 or OpenMetrics as the flag says (chosen at
+/// run time, so that neither is optimised away).
+#[allow(dead_code)]
+pub fn send_text() {
+    let format = if flag() & 1 == 1 {
+        Format::OpenMetrics
+    } else {
+        Format::Prometheus
+    };
+    let Ok(()) = encode_io(&omnimetrics::registry(), format, &mut Uart);
 }
 
 #[panic_handler]

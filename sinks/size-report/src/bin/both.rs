@@ -6,20 +6,13 @@
 #[path = "../common.rs"]
 mod common;
 
-use omnimetrics_sinks::frame::FrameEncoder;
-use omnimetrics_sinks::text::{Format, encode_io};
-
 #[cortex_m_rt::entry]
 fn main() -> ! {
     common::setup();
-    let mut frames = FrameEncoder::new(common::flag()).describe_every(60);
+    let mut frames = common::frame_encoder();
     loop {
         common::work();
-        if common::flag() & 2 == 2 {
-            frames.request_description();
-        }
-        let Ok(()) = frames.write(&omnimetrics::registry(), &mut common::Uart);
-        let format = if common::flag() & 1 == 1 { Format::OpenMetrics } else { Format::Prometheus };
-        let Ok(()) = encode_io(&omnimetrics::registry(), format, &mut common::Uart);
+        common::send_frames(&mut frames);
+        common::send_text();
     }
 }

@@ -6,17 +6,12 @@
 #[path = "../common.rs"]
 mod common;
 
-use omnimetrics_sinks::frame::FrameEncoder;
-
 #[cortex_m_rt::entry]
 fn main() -> ! {
     common::setup();
-    let mut frames = FrameEncoder::new(common::flag()).describe_every(60);
+    let mut frames = common::frame_encoder();
     loop {
         common::work();
-        if common::flag() & 2 == 2 {
-            frames.request_description();
-        }
-        let Ok(()) = frames.write(&omnimetrics::registry(), &mut common::Uart);
+        common::send_frames(&mut frames);
     }
 }
