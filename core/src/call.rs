@@ -62,9 +62,8 @@ fn end<const C: usize, const N: usize>(
         Some(s) => clock::now().map(|e| e.saturating_sub(s)),
         None => None,
     };
-    if desc.tracks_concurrency() {
-        metrics.exit_concurrent();
-    }
+    // Also ends the call's concurrency count, on the stripe it looks up
+    // anyway.
     metrics.record(desc, caller, is_err, label, duration);
 }
 
@@ -187,19 +186,22 @@ impl<F: Future, const C: usize, const N: usize> Future for Instrumented<F, C, N>
         // SAFETY: `inner` is structurally pinned: it is never moved out of
         // `self`, and the other fields are plain data that are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
+        // The poller's context, put back when this poll ends; on the first
+        // poll it is also the call's caller.
+        let previous = context::replace(this.desc);
+        let restore = Restore(previous);
         let (caller, start) = match this.state {
             AsyncState::Running { caller, start } => (caller, start),
             AsyncState::NotStarted => {
                 begin(this.metrics, this.desc);
                 // SAFETY: the context holds null or `&'static FunctionDesc`.
-                let caller = unsafe { context::current().as_ref() };
+                let caller = unsafe { previous.as_ref() };
                 let start = clock::now();
                 this.state = AsyncState::Running { caller, start };
                 (caller, start)
             }
             AsyncState::Done => panic!("`Instrumented` polled after completion"),
         };
-        let restore = Restore(context::replace(this.desc));
         // SAFETY: see above; `inner` stays where it is.
         let inner = unsafe { Pin::new_unchecked(&mut this.inner) };
         let polled = inner.poll(cx);

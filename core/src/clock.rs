@@ -50,13 +50,30 @@ pub trait Clock: Sync {
 }
 
 /// Converts `ticks` of a `hz` counter to nanoseconds without overflowing for
-/// any tick count below `u64::MAX / 1_000_000_000 × hz`.
+/// any tick count below `u64::MAX / 1_000_000_000 × hz` (beyond, the result
+/// saturates). A `hz` of 0 gives 0; counters above about 18 GHz lose
+/// sub-second precision.
+///
+/// ```
+/// use omnimetrics::clock::ticks_to_nanos;
+/// assert_eq!(ticks_to_nanos(48_000_000, 16_000_000), 3_000_000_000);
+/// assert_eq!(ticks_to_nanos(1, 32_768), 30_517);
+/// assert_eq!(ticks_to_nanos(5, 0), 0);
+/// ```
 #[inline]
 pub const fn ticks_to_nanos(ticks: u64, hz: u64) -> u64 {
+    const NS: u64 = 1_000_000_000;
+    if hz == 0 {
+        return 0;
+    }
     let secs = ticks / hz;
     let rem = ticks % hz;
-    secs.saturating_mul(1_000_000_000)
-        .saturating_add(rem * 1_000_000_000 / hz)
+    let frac = match rem.checked_mul(NS) {
+        Some(x) => x / hz,
+        // Only for `hz` above `u64::MAX / NS`, so `hz / NS` is at least 18.
+        None => rem / (hz / NS),
+    };
+    secs.saturating_mul(NS).saturating_add(frac)
 }
 
 /// [`set_clock`] was called before.
@@ -534,5 +551,10 @@ mod tests {
         assert_eq!(ticks_to_nanos(1, 1_000_000), 1_000);
         assert_eq!(ticks_to_nanos(64_000_000, 64_000_000), 1_000_000_000);
         assert_eq!(ticks_to_nanos(u64::MAX, 1_000_000_000), u64::MAX);
+        // Rates the user gets wrong or extreme: no panic.
+        assert_eq!(ticks_to_nanos(7, 0), 0);
+        let hz = 40_000_000_000;
+        assert_eq!(ticks_to_nanos(hz - 1, hz), 999_999_999);
+        assert_eq!(ticks_to_nanos(3 * hz, hz), 3_000_000_000);
     }
 }

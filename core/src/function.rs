@@ -298,17 +298,22 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
                     return Some(i);
                 }
                 if key.is_null() {
-                    break;
+                    return self.claim(caller, i);
                 }
                 i += 1;
             }
+            // Every slot is taken by another caller: the overflow slot.
+            None
         }
-        self.claim(caller)
+        #[cfg(not(target_pointer_width = "64"))]
+        self.claim(caller, 0)
     }
 
+    /// Looks for `caller` from slot `from` on (the slots before it are
+    /// taken by other callers), claiming the first free slot.
     #[cfg_attr(target_pointer_width = "64", cold, inline(never))]
-    fn claim(&self, caller: *mut FunctionDesc) -> Option<usize> {
-        let mut i = 0;
+    fn claim(&self, caller: *mut FunctionDesc, from: usize) -> Option<usize> {
+        let mut i = from;
         while i < C {
             let key = self.keys[i].load(Relaxed);
             if key == caller {
@@ -326,6 +331,9 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
         None
     }
 
+    /// Counts a finished call (by caller and result, or in the labelled
+    /// table), its duration and exemplar, and ends its in-progress count
+    /// when the function tracks concurrency: one stripe lookup for all.
     #[cfg_attr(target_pointer_width = "64", inline(always))]
     #[cfg_attr(not(target_pointer_width = "64"), inline)]
     pub(crate) fn record(
@@ -341,6 +349,9 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             _ => false,
         };
         let stripe = self.stripe();
+        if desc.tracks_concurrency() {
+            stripe.concurrent.fetch_sub(1, Relaxed);
+        }
         if !labelled {
             let r = is_err as usize;
             let cell = if caller.is_null() {

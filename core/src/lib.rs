@@ -67,6 +67,7 @@ extern crate std;
 
 mod buckets;
 mod call;
+mod claim;
 pub mod clock;
 #[cfg(all(test, feature = "std"))]
 mod concurrency_tests;

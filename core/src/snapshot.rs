@@ -138,9 +138,10 @@ impl ValueSnapshot {
 }
 
 impl HistogramSnapshot {
-    /// The total count.
+    /// The total count (wrapping, as the counters themselves do: a decoded
+    /// snapshot may hold any numbers).
     pub fn count(&self) -> u64 {
-        self.counts.iter().sum()
+        self.counts.iter().fold(0, |sum, &c| sum.wrapping_add(c))
     }
 }
 
@@ -301,5 +302,22 @@ impl Source for Snapshot {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HistogramSnapshot;
+    use alloc::vec;
+
+    #[test]
+    fn count_of_arbitrary_decoded_counts_wraps_instead_of_panicking() {
+        let h = HistogramSnapshot {
+            bounds: vec![1],
+            scale: 0,
+            counts: vec![u64::MAX, 2],
+            sum: 0,
+        };
+        assert_eq!(h.count(), 1);
     }
 }

@@ -97,35 +97,28 @@ impl<const M: usize> VariantTable<M> {
         is_err: bool,
         label: &'static str,
     ) -> bool {
-        let same = |s: &Slot| {
-            s.ready.load(Ordering::Acquire) && {
-                // SAFETY: see the `Sync` impl.
+        let slot = crate::claim::find_or_claim(
+            &self.slots,
+            |s| &s.ready,
+            |s| {
+                // SAFETY: claimed slots only (see `find_or_claim`) and the
+                // `Sync` impl.
                 let (c, e, l) = unsafe { *s.key.get() };
-                c == caller && e == is_err && l == label
+                // Labels come from a derive as `&'static str` literals: the
+                // same pointer settles most comparisons.
+                c == caller && e == is_err && (ptr::eq(l, label) || l == label)
+            },
+            // SAFETY: the only claimer, inside the critical section;
+            // readers ignore the slot until it is published.
+            |s| unsafe { *s.key.get() = (caller, is_err, label) },
+        );
+        match slot {
+            Some(s) => {
+                s.count.fetch_add(1, Ordering::Relaxed);
+                true
             }
-        };
-        if let Some(s) = self.slots.iter().find(|s| same(s)) {
-            s.count.fetch_add(1, Ordering::Relaxed);
-            return true;
+            None => false,
         }
-        critical_section::with(|_| {
-            let slot = match self.slots.iter().find(|s| same(s)) {
-                Some(s) => s,
-                None => {
-                    let Some(free) = self.slots.iter().find(|s| !s.ready.load(Ordering::Relaxed))
-                    else {
-                        return false;
-                    };
-                    // SAFETY: only claimer, inside the critical section;
-                    // readers ignore the slot until `ready`.
-                    unsafe { *free.key.get() = (caller, is_err, label) };
-                    free.ready.store(true, Ordering::Release);
-                    free
-                }
-            };
-            slot.count.fetch_add(1, Ordering::Relaxed);
-            true
-        })
     }
 }
 

@@ -63,12 +63,16 @@ fn instrument_impl(args: &Args, mut imp: ItemImpl) -> Result<TokenStream> {
             }
             continue;
         }
-        // A method's own `#[autometrics(...)]` replaces the block's arguments.
-        let own = match method
-            .attrs
-            .iter()
-            .position(|a| a.path().is_ident("autometrics"))
-        {
+        // A method's own `#[autometrics(...)]` replaces the block's
+        // arguments. Matched by its last segment, so that a path form
+        // (`#[omnimetrics::autometrics]`) is taken here too rather than left
+        // to expand a second time around the instrumented body.
+        let own = match method.attrs.iter().position(|a| {
+            a.path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "autometrics")
+        }) {
             Some(i) => Some(Args::from_attribute(&method.attrs.remove(i))?),
             None => None,
         };

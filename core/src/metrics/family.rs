@@ -360,30 +360,23 @@ impl<M: Member, const L: usize, const CAP: usize, const VLEN: usize> Family<M, L
         if let Some(index) = values.iter().position(|v| v.len() > VLEN) {
             return Err(LabelErrorKind::ValueTooLong { index, max: VLEN });
         }
-        if let Some(slot) = self.slots.iter().find(|s| s.matches(values)) {
-            return Ok(slot);
-        }
-        critical_section::with(|_| {
-            // Someone may have claimed it since the scan above.
-            if let Some(slot) = self.slots.iter().find(|s| s.matches(values)) {
-                return Ok(slot);
-            }
-            let slot = self
-                .slots
-                .iter()
-                .find(|s| !s.ready.load(Ordering::Relaxed))
-                .ok_or(LabelErrorKind::Full { capacity: CAP })?;
-            // SAFETY: inside the critical section, this is the only thread
-            // writing any slot, and no reader reads an unready slot.
-            let stored = unsafe { &mut *slot.values.get() };
-            for (dst, src) in stored.iter_mut().zip(values) {
-                dst.clear();
-                // Lengths were checked above.
-                let _ = dst.push_str(src);
-            }
-            slot.ready.store(true, Ordering::Release);
-            Ok(slot)
-        })
+        crate::claim::find_or_claim(
+            &self.slots,
+            |s| &s.ready,
+            |s| s.matches(values),
+            |s| {
+                // SAFETY: inside the critical section, this is the only
+                // thread writing any slot, and no reader reads an unclaimed
+                // slot.
+                let stored = unsafe { &mut *s.values.get() };
+                for (dst, src) in stored.iter_mut().zip(values) {
+                    dst.clear();
+                    // Lengths were checked above.
+                    let _ = dst.push_str(src);
+                }
+            },
+        )
+        .ok_or(LabelErrorKind::Full { capacity: CAP })
     }
 
     /// How many label sets have their own series.

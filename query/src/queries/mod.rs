@@ -179,6 +179,33 @@ pub fn request_rate(f: &FunctionRef<'_>, opts: &QueryOptions) -> String {
     calls_per_second(f, Side::Own, opts)
 }
 
+/// The series selector of a function's call counter (tolerant of how the
+/// counter's name was written), by function and, unless empty, service:
+/// what a label-values lookup matches on (`omnimetrics explain` finds a
+/// function's module with it).
+///
+/// ```
+/// use omnimetrics_query::queries::function_calls_selector;
+///
+/// assert_eq!(
+///     function_calls_selector("Cart::add", "shop"),
+///     r#"{__name__=~"function_calls(_count)?(_total)?",function="Cart::add",service_name="shop"}"#
+/// );
+/// assert_eq!(
+///     function_calls_selector("a\"b\tc", ""),
+///     r#"{__name__=~"function_calls(_count)?(_total)?",function="a\"b\tc"}"#
+/// );
+/// ```
+pub fn function_calls_selector(function: &str, service_name: &str) -> String {
+    let function = Matcher::eq("function", function);
+    let service = Matcher::eq("service_name", service_name);
+    if service_name.is_empty() {
+        selector(&[CALLS, function])
+    } else {
+        selector(&[CALLS, function, service])
+    }
+}
+
 /// The share of calls that returned an error (`result="error"`), by version:
 /// `(errors or calls * 0) / calls`, so a function without errors shows `0`.
 ///

@@ -25,6 +25,10 @@ const KEPT_DESCRIPTIONS: usize = 4;
 /// many frames; they are held, not dropped, and read when it comes.
 pub const MAX_PENDING: usize = 32;
 
+/// What the value frames waiting for their description may hold in memory
+/// together, as [`Cost`] counts it.
+const PENDING_BUDGET: usize = 8 << 20;
+
 /// Reads frames (see the [module docs](super)) from a byte stream.
 ///
 /// ```
@@ -164,6 +168,8 @@ struct Values {
     seq: u32,
     schema: u32,
     values: Vec<(Value, Option<ExemplarSnapshot>)>,
+    /// What the values hold in memory, as [`Cost`] counts it.
+    cost: usize,
 }
 
 #[derive(Debug)]
@@ -217,6 +223,12 @@ impl FrameDecoder {
     /// device for one (`FrameEncoder::request_description` on its side).
     pub fn wants_description(&self) -> bool {
         !self.pending.is_empty()
+    }
+
+    /// What the value frames waiting for a description hold (tests).
+    #[cfg(test)]
+    pub(super) fn held_bytes(&self) -> usize {
+        self.pending.iter().map(|p| p.cost).sum()
     }
 
     /// Takes the next bytes of the stream (any amount, split anywhere) and
@@ -327,15 +339,28 @@ impl FrameDecoder {
                         seq: v.seq,
                         schema: v.schema,
                     });
-                    if self.pending.len() == MAX_PENDING {
-                        // The oldest waited longest; its description is the
-                        // least likely to come.
-                        self.pending.pop_front();
-                    }
-                    self.pending.push_back(v);
+                    self.hold(v);
                 }
             }
         }
+    }
+
+    /// Keeps a value frame until its description comes, within
+    /// [`MAX_PENDING`] frames and [`PENDING_BUDGET`] bytes: the oldest go
+    /// first (they waited longest; their description is the least likely to
+    /// come). A frame bigger than the whole budget is not kept.
+    fn hold(&mut self, v: Values) {
+        if v.cost > PENDING_BUDGET {
+            return;
+        }
+        let mut held: usize = self.pending.iter().map(|p| p.cost).sum();
+        while self.pending.len() >= MAX_PENDING || held + v.cost > PENDING_BUDGET {
+            let Some(oldest) = self.pending.pop_front() else {
+                break;
+            };
+            held -= oldest.cost;
+        }
+        self.pending.push_back(v);
     }
 
     /// Turns a value frame with a known description into a snapshot.
@@ -374,6 +399,7 @@ fn parse(raw: &mut [u8]) -> Result<Frame, DecodeError> {
     }
     let (header, mut rest) =
         postcard::take_from_bytes::<Header>(body).map_err(|_| DecodeError::Malformed)?;
+    let mut cost = Cost::new(body.len());
     let mut records = Vec::new();
     let schema = loop {
         let (record, after) =
@@ -381,7 +407,10 @@ fn parse(raw: &mut [u8]) -> Result<Frame, DecodeError> {
         rest = after;
         match record {
             Record::End { schema } => break schema,
-            r => records.push(r),
+            r => {
+                cost.add(size_of::<Record<'_>>())?;
+                records.push(r);
+            }
         }
     };
     if !rest.is_empty() {
@@ -389,38 +418,72 @@ fn parse(raw: &mut [u8]) -> Result<Frame, DecodeError> {
     }
     match header.kind {
         FrameKind::Description => {
-            let budget = body.len().saturating_mul(EXPANSION).max(MIN_BUDGET);
-            let families = describe(records, budget)?;
+            let families = describe(records, &mut cost)?;
             Ok(Frame::Description(header, Description { schema, families }))
         }
         FrameKind::Values => {
-            let values = values(records).ok_or(DecodeError::Malformed)?;
+            // The records' own cost is spent by the time the values exist;
+            // what is held (if the frame waits) is the values'.
+            let mut held = Cost::new(body.len());
+            let values = values(records, &mut held)?;
             let v = Values {
                 boot_id: header.boot_id,
                 seq: header.seq,
                 schema,
                 values,
+                cost: held.spent,
             };
             Ok(Frame::Values(header, v))
         }
     }
 }
 
-/// How many times its own size a description frame may expand to, with
-/// `Same` labels and bounds copied into every series that refers to them:
-/// far more than real descriptions need, and a bound on what a hostile
-/// frame can make the host allocate.
+/// How many times its own size a frame may expand to in memory, with
+/// `Same` labels and bounds copied into every series that refers to them
+/// and every record and value a struct of its own: far more than real
+/// frames need, and a bound on what a hostile frame can make the host
+/// allocate.
 const EXPANSION: usize = 64;
 /// The expansion every frame is allowed, however short.
 const MIN_BUDGET: usize = 64 * 1024;
 
+/// The memory one frame's decoding may take, and what it took so far:
+/// bytes of strings and numbers plus the size of every struct holding them.
+struct Cost {
+    budget: usize,
+    spent: usize,
+}
+
+impl Cost {
+    fn new(body_len: usize) -> Self {
+        Self {
+            budget: body_len.saturating_mul(EXPANSION).max(MIN_BUDGET),
+            spent: 0,
+        }
+    }
+
+    /// Books `bytes`; `TooLarge` once over the budget.
+    fn add(&mut self, bytes: usize) -> Result<(), DecodeError> {
+        self.spent = self.spent.saturating_add(bytes);
+        if self.spent > self.budget {
+            Err(DecodeError::TooLarge)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// What a label pair of these lengths holds.
+fn label_cost(name: usize, value: usize) -> usize {
+    size_of::<(String, String)>() + name + value
+}
+
 /// A description frame's records as families.
-fn describe(records: Vec<Record<'_>>, budget: usize) -> Result<Vec<FamilyShape>, DecodeError> {
+fn describe(records: Vec<Record<'_>>, cost: &mut Cost) -> Result<Vec<FamilyShape>, DecodeError> {
     let malformed = DecodeError::Malformed;
     let mut families: Vec<FamilyShape> = Vec::new();
     let mut previous: Vec<(String, String)> = Vec::new();
     let mut previous_buckets: Option<(Vec<u64>, u8)> = None;
-    let mut spent = 0usize;
     for record in records {
         match record {
             Record::Family {
@@ -428,34 +491,40 @@ fn describe(records: Vec<Record<'_>>, budget: usize) -> Result<Vec<FamilyShape>,
                 help,
                 kind,
                 unit,
-            } => families.push(FamilyShape {
-                name: name.to_string(),
-                help: help.to_string(),
-                kind: match kind {
-                    Kind::Counter => MetricKind::Counter,
-                    Kind::Gauge => MetricKind::Gauge,
-                    Kind::Histogram => MetricKind::Histogram,
-                },
-                unit: unit.map(ToString::to_string),
-                series: Vec::new(),
-            }),
+            } => {
+                cost.add(
+                    size_of::<FamilyShape>() + name.len() + help.len() + unit.map_or(0, str::len),
+                )?;
+                families.push(FamilyShape {
+                    name: name.to_string(),
+                    help: help.to_string(),
+                    kind: match kind {
+                        Kind::Counter => MetricKind::Counter,
+                        Kind::Gauge => MetricKind::Gauge,
+                        Kind::Histogram => MetricKind::Histogram,
+                    },
+                    unit: unit.map(ToString::to_string),
+                    series: Vec::new(),
+                });
+            }
             Record::Series { labels, buckets } => {
                 let family = families.last_mut().ok_or(malformed)?;
                 // What the series will hold once expanded, checked before
                 // anything is copied.
+                cost.add(size_of::<SeriesShape>())?;
                 for (i, label) in labels.iter().enumerate() {
-                    spent = spent.saturating_add(match label {
-                        Label::Same => previous.get(i).map_or(0, |(n, v)| n.len() + v.len()),
-                        Label::Value(v) => previous.get(i).map_or(0, |(n, _)| n.len()) + v.len(),
-                        Label::Full(n, v) => n.len() + v.len(),
-                    });
+                    let previous = previous.get(i);
+                    cost.add(match label {
+                        Label::Same => previous.map_or(0, |(n, v)| label_cost(n.len(), v.len())),
+                        Label::Value(v) => {
+                            label_cost(previous.map_or(0, |(n, _)| n.len()), v.len())
+                        }
+                        Label::Full(n, v) => label_cost(n.len(), v.len()),
+                    })?;
                 }
                 if let Buckets::Same = buckets {
                     let bounds = previous_buckets.as_ref().map_or(0, |(b, _)| b.len());
-                    spent = spent.saturating_add(bounds.saturating_mul(8));
-                }
-                if spent > budget {
-                    return Err(DecodeError::TooLarge);
+                    cost.add(bounds.saturating_mul(size_of::<u64>()))?;
                 }
                 let mut full = Vec::with_capacity(labels.len());
                 for (i, label) in labels.into_iter().enumerate() {
@@ -490,9 +559,13 @@ fn describe(records: Vec<Record<'_>>, budget: usize) -> Result<Vec<FamilyShape>,
     Ok(families)
 }
 
-/// A value frame's records as values with their exemplars; `None` if they
-/// break the format's rules.
-fn values(records: Vec<Record<'_>>) -> Option<Vec<(Value, Option<ExemplarSnapshot>)>> {
+/// A value frame's records as values with their exemplars, booking what
+/// they hold in `cost`; `Malformed` if they break the format's rules.
+fn values(
+    records: Vec<Record<'_>>,
+    cost: &mut Cost,
+) -> Result<Vec<(Value, Option<ExemplarSnapshot>)>, DecodeError> {
+    let malformed = DecodeError::Malformed;
     let mut out: Vec<(Value, Option<ExemplarSnapshot>)> = Vec::new();
     for record in records {
         let value = match record {
@@ -505,18 +578,24 @@ fn values(records: Vec<Record<'_>>) -> Option<Vec<(Value, Option<ExemplarSnapsho
             Record::ScaledGauge { value, scale } if scale <= 19 => {
                 Value::ScaledGauge { value, scale }
             }
-            Record::Histogram { counts, sum } => Value::Histogram { counts, sum },
+            Record::Histogram { counts, sum } => {
+                cost.add(counts.len().saturating_mul(size_of::<u64>()))?;
+                Value::Histogram { counts, sum }
+            }
             Record::Exemplar {
                 labels,
                 mantissa,
                 scale,
                 bucket,
             } => {
-                let slot = &mut out.last_mut()?.1;
+                for (n, v) in &labels {
+                    cost.add(label_cost(n.len(), v.len()))?;
+                }
+                let slot = &mut out.last_mut().ok_or(malformed)?.1;
                 // One exemplar per value; scales above 19 are not decimals
                 // the core can represent (its `Decimal` clamps them).
                 if slot.is_some() || scale > 19 {
-                    return None;
+                    return Err(malformed);
                 }
                 *slot = Some(ExemplarSnapshot {
                     labels: labels
@@ -525,17 +604,18 @@ fn values(records: Vec<Record<'_>>) -> Option<Vec<(Value, Option<ExemplarSnapsho
                         .collect(),
                     value: (mantissa, scale),
                     bucket: match bucket {
-                        Some(b) => Some(usize::try_from(b).ok()?),
+                        Some(b) => Some(usize::try_from(b).map_err(|_| malformed)?),
                         None => None,
                     },
                 });
                 continue;
             }
-            _ => return None,
+            _ => return Err(malformed),
         };
+        cost.add(size_of::<(Value, Option<ExemplarSnapshot>)>())?;
         out.push((value, None));
     }
-    Some(out)
+    Ok(out)
 }
 
 /// A description and a value frame's values as a snapshot; `None` if they

@@ -40,9 +40,10 @@ pub enum DecodeError {
     Version(u8),
     /// The CRC matched but the body does not follow the format.
     Malformed,
-    /// A description frame's "same as before" references would expand to
-    /// more than the decoder accepts (64 times the frame's size, at least
-    /// 64 KiB): a frame made to exhaust the host's memory.
+    /// A frame would take more memory decoded than the decoder accepts (64
+    /// times the frame's size, at least 64 KiB, counting every record,
+    /// value and label, and what "same as before" references copy): a
+    /// frame made to exhaust the host's memory.
     TooLarge,
     /// A value frame does not fit the description with its schema id
     /// (another number of series, or values of other types).
@@ -70,7 +71,7 @@ impl fmt::Display for DecodeError {
             }
             DecodeError::Malformed => f.write_str("frame body does not follow the format"),
             DecodeError::TooLarge => {
-                f.write_str("description frame expands beyond the memory limit")
+                f.write_str("frame expands beyond the memory limit when decoded")
             }
             DecodeError::SchemaMismatch { schema } => {
                 f.write_str("value frame does not match its description (schema ")?;

@@ -286,3 +286,50 @@ fn the_documented_example() {
     assert_eq!(hex(&body(frames[0])), hex(&desc));
     assert_eq!(hex(&body(frames[1])), hex(&values));
 }
+
+/// `body` framed as the format says: CRC-32C, COBS, `0x00`.
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut with_crc = body.to_vec();
+    with_crc.extend(
+        crc::Crc::<u32>::new(&crc::CRC_32_ISCSI)
+            .checksum(body)
+            .to_le_bytes(),
+    );
+    let mut out = cobs::encode_vec(&with_crc);
+    out.push(0);
+    out
+}
+
+#[test]
+fn value_frames_waiting_for_a_description_stay_within_the_memory_budget() {
+    // Value frames of many tiny records for a schema never described: a
+    // few bytes each on the wire, far more once decoded. Held in number
+    // and in memory only up to the decoder's limits.
+    let mut decoder = FrameDecoder::new();
+    for seq in 0..40u32 {
+        let header = Header {
+            version: VERSION,
+            kind: FrameKind::Values,
+            boot_id: 1,
+            seq,
+        };
+        let mut body = postcard::to_allocvec(&header).unwrap();
+        for _ in 0..20_000 {
+            body.extend(postcard::to_allocvec(&Record::Counter(0)).unwrap());
+        }
+        body.extend(postcard::to_allocvec(&Record::End { schema: 0x0BAD }).unwrap());
+        let events = decoder.feed(&framed(&body));
+        assert!(
+            matches!(events.as_slice(), [Event::Undescribed { .. }]),
+            "{events:?}"
+        );
+        let held = decoder.held_bytes();
+        assert!(
+            held <= 8 << 20,
+            "{held} bytes held after {} frames",
+            seq + 1
+        );
+    }
+    assert!(decoder.wants_description());
+    assert_eq!(decoder.stats().undescribed, 40);
+}

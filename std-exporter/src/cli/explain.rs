@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use omnimetrics_query::queries::{
-    DEFAULT_PROMETHEUS_URL, FunctionRef, QueryOptions, all_queries, percent_encode,
-    prometheus_graph_link,
+    DEFAULT_PROMETHEUS_URL, FunctionRef, QueryOptions, all_queries, function_calls_selector,
+    percent_encode, prometheus_graph_link,
 };
 
 use super::CliResult;
@@ -100,13 +100,7 @@ fn find_module(
     function: &str,
     service: &str,
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let mut selector = String::from(r#"{__name__=~"function_calls(_count)?(_total)?",function="#);
-    push_quoted(&mut selector, function);
-    if !service.is_empty() {
-        selector.push_str(",service_name=");
-        push_quoted(&mut selector, service);
-    }
-    selector.push('}');
+    let selector = function_calls_selector(function, service);
     let url = format!(
         "{}/api/v1/label/module/values?match[]={}",
         prometheus_url.trim_end_matches('/'),
@@ -142,20 +136,6 @@ fn find_module(
         )
         .into()),
     }
-}
-
-/// Appends `value` as a PromQL double-quoted string.
-fn push_quoted(out: &mut String, value: &str) {
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 fn parse_url(text: &str) -> Result<String, String> {
@@ -206,12 +186,5 @@ mod tests {
             assert!(text.contains(&format!("\n{}\n  {}\n", q.title, q.promql)));
             assert!(text.contains(&prometheus_graph_link("http://prom:9090", &q.promql)));
         }
-    }
-
-    #[test]
-    fn quoting() {
-        let mut s = String::new();
-        push_quoted(&mut s, "a\"b\\c\nd");
-        assert_eq!(s, r#""a\"b\\c\nd""#);
     }
 }

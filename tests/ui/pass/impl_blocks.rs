@@ -35,6 +35,10 @@ impl Db {
     // A method's own attribute replaces the block's arguments.
     #[autometrics(track_concurrency)]
     fn tracked(&self) {}
+
+    // Also when the attribute is written with its path.
+    #[omnimetrics::autometrics(track_concurrency)]
+    fn tracked_by_path(&self) {}
 }
 
 trait Store {
@@ -67,6 +71,7 @@ fn main() {
     let _ = db.count();
     assert_eq!(db.not_instrumented(), 0);
     db.tracked();
+    db.tracked_by_path();
     Mem::<u8>(Default::default()).put(11).unwrap_err();
     // Called as a plain function, the method reports as `Single::standalone`.
     assert_eq!(Single.standalone(), 1);
@@ -80,4 +85,7 @@ fn main() {
     assert_eq!(c("Mem::put"), 1);
     assert_eq!(c("standalone"), 1);
     assert!(snap.series("function_calls_concurrent", &[("function", "Db::tracked")]).next().is_some());
+    // Instrumented once, as `Db::tracked_by_path`, not again as a function.
+    assert_eq!(c("Db::tracked_by_path"), 1);
+    assert_eq!(c("tracked_by_path"), 0);
 }
