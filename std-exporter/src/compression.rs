@@ -5,11 +5,18 @@
 //! matters for targets scraped across a network. This module decides from
 //! the `Accept-Encoding` header whether gzip is acceptable (RFC 9110
 //! quality values: `gzip;q=0` refuses it, `*` accepts it) and compresses.
+//!
+//! [`ok_response`] is the one place a `200` body gets compressed and its
+//! headers set, for `/metrics` and the dashboard alike, so that both honour
+//! the exporter's `gzip(false)` and answer caches the same way.
 
+use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use http::HeaderMap;
-use http::header::ACCEPT_ENCODING;
+use http::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, VARY,
+};
+use http::{HeaderMap, Response};
 use std::io::Write as _;
 
 /// Below this many bytes, compressing costs more than it saves.
@@ -67,6 +74,42 @@ pub(crate) fn gzip(text: &[u8]) -> Option<Vec<u8>> {
     encoder.finish().ok()
 }
 
+/// `200 OK` with `body` of `content_type`, never cached, gzip-compressed
+/// when `gzip_enabled` (the exporter's setting), the body is big enough to
+/// gain from it and the request's headers accept it.
+///
+/// `vary` lists the request headers the answer depends on; it always holds
+/// `Accept-Encoding`, even for an answer sent uncompressed, so that a cache
+/// in between never hands a gzip body to a client that cannot read it.
+pub(crate) fn ok_response(
+    gzip_enabled: bool,
+    request_headers: &HeaderMap,
+    content_type: &'static str,
+    vary: &'static str,
+    body: Bytes,
+) -> Response<Bytes> {
+    debug_assert!(vary.contains("Accept-Encoding"), "{vary}");
+    let compressed =
+        if gzip_enabled && body.len() >= MIN_GZIP_BYTES && accepts_gzip(request_headers) {
+            gzip(&body)
+        } else {
+            None
+        };
+    let mut response = Response::new(Bytes::new());
+    let h = response.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(VARY, HeaderValue::from_static(vary));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    *response.body_mut() = match compressed {
+        Some(gz) => {
+            h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            Bytes::from(gz)
+        }
+        None => body,
+    };
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +143,33 @@ mod tests {
         assert!(!accepts(&["br, deflate"]));
         assert!(!accepts(&[""]));
         assert!(!accepts(&["gzip;q="]));
+    }
+
+    #[test]
+    fn ok_response_compresses_only_when_enabled_big_and_accepted() {
+        let big = Bytes::from("x".repeat(MIN_GZIP_BYTES));
+        let small = Bytes::from("x".repeat(MIN_GZIP_BYTES - 1));
+        let mut gzip_ok = HeaderMap::new();
+        gzip_ok.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        let encoding = |enabled, headers: &HeaderMap, body: &Bytes| {
+            let r = ok_response(
+                enabled,
+                headers,
+                "text/plain",
+                "Accept-Encoding",
+                body.clone(),
+            );
+            assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
+            assert_eq!(r.headers()[VARY], "Accept-Encoding");
+            assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");
+            let gzipped = r.headers().get(CONTENT_ENCODING).is_some();
+            assert_eq!(gzipped, r.body() != body);
+            gzipped
+        };
+        assert!(encoding(true, &gzip_ok, &big));
+        assert!(!encoding(false, &gzip_ok, &big));
+        assert!(!encoding(true, &gzip_ok, &small));
+        assert!(!encoding(true, &HeaderMap::new(), &big));
     }
 
     #[test]

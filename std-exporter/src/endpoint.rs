@@ -10,12 +10,10 @@
 
 use crate::auth::Auth;
 use crate::chain::Chain;
-use crate::compression::{MIN_GZIP_BYTES, accepts_gzip, gzip};
+use crate::compression::ok_response;
 use crate::process::ProcessMetrics;
 use bytes::Bytes;
-use http::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, VARY, WWW_AUTHENTICATE,
-};
+use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use http::{HeaderMap, Response, StatusCode};
 use omnimetrics::visit::Source;
 use omnimetrics::{Registry, Snapshot};
@@ -224,26 +222,21 @@ impl Endpoint {
                 );
             }
         };
-        let mut compressed = None;
-        if self.inner.gzip && text.len() >= MIN_GZIP_BYTES && accepts_gzip(headers) {
-            compressed = gzip(text.as_bytes());
-        }
-        let mut response = Response::new(Bytes::new());
-        let h = response.headers_mut();
-        h.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static(format.content_type()),
-        );
-        h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
-        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        *response.body_mut() = match compressed {
-            Some(gz) => {
-                h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                Bytes::from(gz)
-            }
-            None => Bytes::from(text),
-        };
-        response
+        ok_response(
+            self.inner.gzip,
+            headers,
+            format.content_type(),
+            // The format depends on `Accept` too.
+            "Accept, Accept-Encoding",
+            Bytes::from(text),
+        )
+    }
+
+    /// Whether responses are gzipped for clients that accept it; the
+    /// dashboard started from this endpoint follows the same setting.
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn gzip_enabled(&self) -> bool {
+        self.inner.gzip
     }
 }
 
@@ -304,7 +297,7 @@ pub(crate) fn unauthorized(auth: &Auth) -> Response<Bytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::header::ACCEPT_ENCODING;
+    use http::header::{ACCEPT_ENCODING, CONTENT_ENCODING, VARY};
     use std::io::Read as _;
 
     #[omnimetrics::autometrics]

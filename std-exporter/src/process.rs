@@ -159,6 +159,7 @@ mod linux {
 
     use super::ProcessStats;
     use std::fs;
+    use std::sync::OnceLock;
     use std::time::Duration;
 
     pub(super) fn read() -> ProcessStats {
@@ -167,9 +168,7 @@ mod linux {
         let stat = fs::read_to_string("/proc/self/stat")
             .ok()
             .and_then(|s| Stat::parse(&s));
-        let boot = fs::read_to_string("/proc/stat")
-            .ok()
-            .and_then(|s| boot_time(&s));
+        let boot = boot_time_once();
         let stat = stat.as_ref();
         ProcessStats {
             cpu_time: stat
@@ -236,6 +235,36 @@ mod linux {
         }
     }
 
+    /// The boot time, read from `/proc/stat` by the first scrape that can.
+    ///
+    /// It does not change while the process runs, and `/proc/stat` is long
+    /// (a line per CPU and per interrupt), so it is not read at every
+    /// scrape; keeping it also keeps `process_start_time_seconds` steady
+    /// when the clock is adjusted. A failed read is not kept: that scrape
+    /// has no start time, as before, and the next one tries again.
+    fn boot_time_once() -> Option<u64> {
+        static BOOT_TIME: OnceLock<u64> = OnceLock::new();
+        read_once(&BOOT_TIME, || {
+            fs::read_to_string("/proc/stat")
+                .ok()
+                .and_then(|s| boot_time(&s))
+        })
+    }
+
+    /// The value in `cell`, else what `read` returns, kept in `cell` if it
+    /// is one.
+    pub(super) fn read_once(
+        cell: &OnceLock<u64>,
+        read: impl FnOnce() -> Option<u64>,
+    ) -> Option<u64> {
+        if let Some(&value) = cell.get() {
+            return Some(value);
+        }
+        // Two first scrapes at once may both read; both find the same value.
+        let value = read()?;
+        Some(*cell.get_or_init(|| value))
+    }
+
     /// `btime` of `/proc/stat`: boot time, seconds since the epoch.
     pub(super) fn boot_time(text: &str) -> Option<u64> {
         text.lines()
@@ -294,6 +323,23 @@ mod linux {
                 Some(1_700_000_000)
             );
             assert_eq!(boot_time("cpu 1\n"), None);
+        }
+
+        #[test]
+        fn boot_time_is_read_until_it_is_known_then_kept() {
+            let cell = OnceLock::new();
+            let reads = std::cell::Cell::new(0);
+            let read = |value| {
+                reads.set(reads.get() + 1);
+                value
+            };
+            assert_eq!(read_once(&cell, || read(None)), None);
+            assert_eq!(
+                read_once(&cell, || read(Some(1_700_000_000))),
+                Some(1_700_000_000)
+            );
+            assert_eq!(read_once(&cell, || read(Some(42))), Some(1_700_000_000));
+            assert_eq!(reads.get(), 2, "a known value is not read again");
         }
 
         #[test]

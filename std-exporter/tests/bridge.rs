@@ -241,6 +241,48 @@ fn stdin_is_an_input() {
 }
 
 #[test]
+fn once_into_a_closed_pipe_ends_quietly() {
+    // `omnimetrics bridge --once -i capture | head -1`. The output has to
+    // be bigger than a pipe's buffer (64 KiB on Linux), or the bridge
+    // writes it all before the pipe is closed and the test proves nothing:
+    // 400 functions are about 650 KB of text.
+    let names: Vec<String> = (0..400).map(|i| format!("function_{i:03}")).collect();
+    let calls: Vec<(&str, u64, u64)> = names.iter().map(|n| (n.as_str(), 5, 1)).collect();
+    let mut wire = vec![0];
+    FrameEncoder::new(1)
+        .write(&device_snapshot("big-fw", &calls), &mut wire)
+        .unwrap();
+    let dir = TempDir::new("omnimetrics-bridge-pipe");
+    let capture = dir.path().join("big.bin");
+    std::fs::write(&capture, &wire).unwrap();
+
+    let mut child = omnimetrics()
+        .args([
+            "bridge",
+            "--once",
+            "-q",
+            "--max-frame-bytes",
+            "16777216",
+            "-i",
+        ])
+        .arg(&capture)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    // The reader (and with it the pipe's only read end) is gone here.
+    assert!(first.starts_with("# HELP "), "{first:?}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
 fn a_reboot_restarts_the_counters_and_is_counted() {
     let bridge = Bridge::new();
     let mut device = bridge.attach("dev").unwrap();

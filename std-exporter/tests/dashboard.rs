@@ -279,6 +279,52 @@ fn the_page_is_self_contained() {
 }
 
 #[test]
+fn gzip_follows_the_exporter_setting() {
+    for _ in 0..4 {
+        let _ = dash_checkout(1);
+    }
+    for enabled in [true, false] {
+        let exporter = Exporter::builder()
+            .address("127.0.0.1:0")
+            .gzip(enabled)
+            .dashboard(fast_config())
+            .start()
+            .unwrap();
+        let addr = exporter.local_addr();
+        // A sample with the functions in it, so the JSON (with its queries)
+        // is well above the size under which nothing is compressed.
+        wait_for("a sample", Duration::from_secs(20), || {
+            let v = json(addr, "/dashboard.json");
+            let listed = v["functions"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["function"] == "dash_checkout"));
+            listed.then_some(())
+        });
+        for path in ["/", "/dashboard.json?queries=1", "/metrics"] {
+            let identity = get(addr, path, &[]).unwrap();
+            assert_eq!(identity.header("content-encoding"), None, "{path}");
+            assert!(
+                identity.body.len() > 2048,
+                "{path}: {} bytes",
+                identity.body.len()
+            );
+            let r = get(addr, path, &[("accept-encoding", "gzip")]).unwrap();
+            assert_eq!(r.status, 200, "{path}");
+            assert_eq!(
+                r.header("content-encoding"),
+                enabled.then_some("gzip"),
+                "{path} with gzip({enabled})"
+            );
+            assert!(
+                r.header("vary")
+                    .is_some_and(|v| v.contains("Accept-Encoding")),
+                "{path}"
+            );
+        }
+    }
+}
+
+#[test]
 fn it_is_off_unless_asked_for() {
     let exporter = Exporter::builder().address("127.0.0.1:0").start().unwrap();
     for path in ["/", "/dashboard.json"] {

@@ -96,14 +96,12 @@ pub(crate) fn run(args: Args) -> CliResult {
     for input in &args.inputs {
         bridge.add_input(input)?;
     }
-    let mut stdout = std::io::stdout().lock();
     if args.once {
         bridge.wait_for_finite_inputs();
         let mut text = String::new();
         omnimetrics_sinks::text::encode(&bridge.source(), Format::Prometheus, &mut text)?;
-        stdout.write_all(text.as_bytes())?;
-        stdout.flush()?;
-        return Ok(());
+        // `bridge --once ... | head` is a normal way to glance at a capture.
+        return super::stdout::write(&text);
     }
     let exporter = Exporter::builder()
         .address(&args.listen)
@@ -113,6 +111,7 @@ pub(crate) fn run(args: Args) -> CliResult {
         .start()?;
     // Always printed (on stdout; the log goes to stderr): with port 0 it
     // is the only way to learn the port.
+    let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "omnimetrics bridge: serving {}", exporter.url())?;
     stdout.flush()?;
     drop(stdout);

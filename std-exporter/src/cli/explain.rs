@@ -7,7 +7,6 @@
 //! instrumented function it scrapes.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use omnimetrics_query::queries::{
     DEFAULT_PROMETHEUS_URL, FunctionRef, QueryOptions, all_queries, function_calls_selector,
@@ -62,11 +61,7 @@ pub(crate) fn run(args: Args) -> CliResult {
     };
     let f = FunctionRef::new(&args.function, &module, &args.service);
     let text = explain(&f, &args.rate_window, &prometheus_url);
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other.map_err(|e| format!("cannot write to stdout: {e}"))?),
-    }
+    super::stdout::write(&text)
 }
 
 /// The text printed for `f`: a heading, then per query its title, PromQL

@@ -7,6 +7,7 @@
 mod bridge;
 mod explain;
 mod rules;
+mod stdout;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

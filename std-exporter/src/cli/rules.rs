@@ -7,8 +7,6 @@
 //! anything is fetched; failures to read a source or to generate the rules
 //! exit with status 1 and write nothing to stdout.
 
-use std::io::Write;
-
 use omnimetrics_query::rules::{RulesConfig, generic_rules, rules_for};
 
 use super::CliResult;
@@ -72,7 +70,7 @@ pub(crate) fn run(args: Args) -> CliResult {
         let objectives = declared_in(&args.from)?;
         rules_for(&objectives, &config).map_err(|e| format!("cannot write the rules: {e}"))?
     };
-    write_stdout(&yaml)
+    super::stdout::write(&yaml)
 }
 
 /// The objectives of every source, merged; a note on stderr says what was
@@ -107,16 +105,6 @@ fn describe(o: &ObjectiveSpec) -> String {
         ObjectiveKind::Latency { threshold } => {
             format!("{} latency {}% within {threshold} s", o.name, o.percentile)
         }
-    }
-}
-
-/// Writes `text` to stdout; a closed pipe (`omnimetrics rules | head`) is
-/// not an error.
-fn write_stdout(text: &str) -> CliResult {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other.map_err(|e| format!("cannot write to stdout: {e}"))?),
     }
 }
 

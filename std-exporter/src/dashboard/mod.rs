@@ -91,6 +91,8 @@ struct Inner {
     config: DashboardConfig,
     json_path: String,
     auth: Auth,
+    /// The endpoint's gzip setting: the dashboard compresses when it does.
+    gzip: bool,
     page: Bytes,
     history: Arc<Mutex<History>>,
     /// Stops the sampling thread when the last clone goes.
@@ -110,11 +112,13 @@ impl Dashboard {
     /// Checks `config` and starts sampling what `endpoint` serves (its
     /// registry or custom source; the process metrics are left out, the
     /// page does not show them). Requests must carry `endpoint`'s
-    /// credentials.
+    /// credentials, and answers are gzipped only if `endpoint`'s are
+    /// ([`Endpoint::with_gzip`]).
     pub fn start(config: DashboardConfig, endpoint: Endpoint) -> Result<Self, Error> {
         config.check()?;
         let history = Arc::new(Mutex::new(History::new(config.history)));
         let auth = endpoint.auth().clone();
+        let gzip = endpoint.gzip_enabled();
         let sampler = Sampler::spawn(
             Arc::clone(&history),
             endpoint.with_process_metrics(false),
@@ -127,6 +131,7 @@ impl Dashboard {
                 page: Bytes::from(page::render(&config)),
                 config,
                 auth,
+                gzip,
                 history,
                 _sampler: sampler,
             }),
@@ -185,6 +190,6 @@ impl Dashboard {
                 Err(reason) => return Some(route::bad_request(&reason)),
             },
         };
-        Some(route::ok(target, request.headers(), body))
+        Some(route::ok(target, self.inner.gzip, request.headers(), body))
     }
 }

@@ -1,18 +1,17 @@
 //! The dashboard's two URLs: the page, and the JSON it polls.
 //!
 //! Both answer like `/metrics` does: the same credentials, `GET` and `HEAD`
-//! only, gzip when the client accepts it, never cached. The query string of
-//! the JSON is read by hand and strictly: a known parameter with a bad value
-//! is a `400` that says what is accepted; unknown parameters (a browser's
-//! cache-buster, say) are ignored. Nothing a client sends can make it panic.
+//! only, gzip when the client accepts it and the exporter allows it (the
+//! same code as `/metrics`), never cached. The query string of the JSON is
+//! read by hand and strictly: a known parameter with a bad value is a `400`
+//! that says what is accepted; unknown parameters (a browser's cache-buster,
+//! say) are ignored. Nothing a client sends can make it panic.
 
 use super::view::{MAX_POINTS, ViewOptions};
-use crate::compression::{MIN_GZIP_BYTES, accepts_gzip, gzip};
+use crate::compression::ok_response;
 use crate::endpoint::{plain, unauthorized};
 use bytes::Bytes;
-use http::header::{
-    ALLOW, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue, VARY,
-};
+use http::header::{ALLOW, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use std::time::Duration;
 
@@ -118,22 +117,26 @@ pub(crate) fn bad_request(reason: &str) -> Response<Bytes> {
     r
 }
 
-/// `200` with `body`, gzip-compressed when the client accepts it.
-pub(crate) fn ok(target: Target, request_headers: &HeaderMap, body: Bytes) -> Response<Bytes> {
+/// `200` with `body`, gzip-compressed when the exporter allows it
+/// (`gzip_enabled`) and the client accepts it, as `/metrics` is.
+pub(crate) fn ok(
+    target: Target,
+    gzip_enabled: bool,
+    request_headers: &HeaderMap,
+    body: Bytes,
+) -> Response<Bytes> {
     let content_type = match target {
         Target::Page => "text/html; charset=utf-8",
         Target::Json => "application/json",
     };
-    let compressed = if body.len() >= MIN_GZIP_BYTES && accepts_gzip(request_headers) {
-        gzip(&body)
-    } else {
-        None
-    };
-    let mut response = Response::new(Bytes::new());
+    let mut response = ok_response(
+        gzip_enabled,
+        request_headers,
+        content_type,
+        "Accept-Encoding",
+        body,
+    );
     let h = response.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert(
         HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),
@@ -148,13 +151,6 @@ pub(crate) fn ok(target: Target, request_headers: &HeaderMap, body: Bytes) -> Re
             HeaderValue::from_static("no-referrer"),
         );
     }
-    *response.body_mut() = match compressed {
-        Some(gz) => {
-            h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            Bytes::from(gz)
-        }
-        None => body,
-    };
     response
 }
 
