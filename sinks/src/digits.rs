@@ -108,39 +108,6 @@ fn pair(out: &mut [u8; MAX_DIGITS], i: usize, p: u32) {
     }
 }
 
-/// A signed decimal, `value × 10^-scale`, as text: a `-` when negative,
-/// then the canonical form of [`Decimal`](omnimetrics::Decimal).
-pub(crate) struct SignedDecimalBuf {
-    bytes: [u8; 49],
-    magnitude: omnimetrics::DecimalBuf,
-}
-
-impl SignedDecimalBuf {
-    pub(crate) fn new() -> Self {
-        Self {
-            bytes: [0; 49],
-            magnitude: omnimetrics::DecimalBuf::new(),
-        }
-    }
-
-    pub(crate) fn render(&mut self, value: i64, scale: u8) -> &str {
-        let text =
-            omnimetrics::Decimal::new(value.unsigned_abs(), scale).render(&mut self.magnitude);
-        if value >= 0 {
-            return text;
-        }
-        let n = text.len().min(self.bytes.len() - 1);
-        self.bytes[0] = b'-';
-        self.bytes[1..=n].copy_from_slice(&text.as_bytes()[..n]);
-        as_str(&self.bytes[..=n])
-    }
-}
-
-fn as_str(bytes: &[u8]) -> &str {
-    // Only ASCII digits and '-' are ever written.
-    core::str::from_utf8(bytes).unwrap_or("0")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,14 +143,5 @@ mod tests {
             assert_eq!(text(v), v.to_string());
         }
         assert_eq!(text(u64::MAX), "18446744073709551615");
-    }
-
-    #[test]
-    fn signed_decimals() {
-        let mut b = SignedDecimalBuf::new();
-        assert_eq!(b.render(-1_500_000_000, 9), "-1.5");
-        assert_eq!(b.render(170_000_000_025, 2), "1.70000000025e+09");
-        assert_eq!(b.render(i64::MIN, 0), "-9.223372036854775808e+18");
-        assert_eq!(b.render(0, 3), "0.0");
     }
 }

@@ -39,6 +39,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+mod copy;
 mod digits;
 pub mod frame;
 mod out;

@@ -1,4 +1,4 @@
-//! The JavaScript API of the module (wasm only).
+//! The raw JavaScript API of the module (wasm only).
 //!
 //! Everything a JS host needs, as plain functions of the wasm-bindgen
 //! module: choose a clock, read the snapshot in three encodings, count
@@ -9,40 +9,117 @@
 //! code and would need the Rust side to hold JS functions and promises, so
 //! the API is pull-only.
 //!
-//! | export | does |
+//! Strings cross in [`Buffer`]s, not as JS values (see the `buffer`
+//! module for why). A string argument is written by the host into the
+//! input buffer (`inputBuffer(len)` makes room) and passed as its length in
+//! bytes; an export that produces bytes writes them to the output buffer
+//! and returns their length, or [`OUT_OF_MEMORY`], and `outputPtr()` says
+//! where they start. `worker/adapter.mjs` wraps this raw API into the one a
+//! worker uses (strings and `Uint8Array`s, errors thrown), listed in the
+//! README:
+//!
+//! | raw export | does |
 //! |---|---|
 //! | `useHostClock(): boolean` | durations from `performance.now()`; `false` if a clock was already chosen or there is no `performance` |
 //! | `useManualClock(): boolean` | durations from `setTimeMillis` |
 //! | `setTimeMillis(ms: number)` | moves the manual clock (milliseconds from any origin; never backwards) |
-//! | `setServiceName(name: string): boolean` | `service_name` of every series; once per isolate |
-//! | `metricsText(): string` | Prometheus text 0.0.4 |
-//! | `metricsOpenMetrics(): string` | OpenMetrics 1.0 text |
-//! | `metricsFor(accept?: string): string` | the format an `Accept` header asks for |
-//! | `contentTypeFor(accept?: string): string` | its `Content-Type` |
-//! | `metricsFrames(): Uint8Array` | postcard+COBS frames (description when due, then values) |
+//! | `setServiceName(len): boolean` | `service_name` of every series (the input); once per isolate |
+//! | `metricsText(): number` | writes Prometheus text 0.0.4 |
+//! | `metricsOpenMetrics(): number` | writes OpenMetrics 1.0 text |
+//! | `metricsFor(len): number` | writes the format the `Accept` header in the input asks for (empty: none) |
+//! | `contentTypeFor(len): number` | writes its `Content-Type` |
+//! | `metricsFrames(): number` | writes postcard+COBS frames (description when due, then values) |
 //! | `setFrameBootId(id: number)` | boot id of the frames (say, a random per-isolate number); restarts the frame stream |
 //! | `enablePushMetrics()` | exports the push counters at zero |
 //! | `recordPush(ok: boolean)` | counts a push and, if not ok, a failure |
-//! | `handle(method: string, path: string): Reply` | the demo shop; `Reply` has `status` and `body` (call `free()` when done) |
+//! | `handle(methodLen, pathLen): number` | the demo shop on the method and path in the input: returns the status, writes the body |
+//! | `inputBuffer(len): number` | makes room for `len` bytes of input; where to write them (0: no memory) |
+//! | `outputPtr(): number`, `outputLen(): number` | where the last output is, and its length |
 
+use crate::buffer::{Buffer, OutOfMemory};
 use crate::clock::{HostClock, ManualClock, host_has_performance};
 use crate::{demo, export, push};
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::cell::Cell;
+use core::ptr;
 use core::sync::atomic::{AtomicBool, Ordering};
 use critical_section::Mutex;
 use omnimetrics::clock::set_clock;
 use omnimetrics_sinks::frame::FrameEncoder;
+use omnimetrics_sinks::text::Format;
 use wasm_bindgen::prelude::*;
 
 static HOST_CLOCK: HostClock = HostClock::new();
 static MANUAL_CLOCK: ManualClock = ManualClock::new();
 static NAMED: AtomicBool = AtomicBool::new(false);
-/// The isolate's frame stream. A `Cell` rather than a `RefCell`: the
-/// encoder is taken out while it writes and put back after, so there is no
-/// borrow that could fail (and no panic message for one in the module).
+// The isolate's frame stream and the two buffers live in `Cell`s rather
+// than `RefCell`s: each is taken out while in use and put back after, so
+// there is no borrow that could fail (and no panic message for one in the
+// module).
 static FRAMES: Mutex<Cell<Option<FrameEncoder>>> = Mutex::new(Cell::new(None));
+static INPUT: Mutex<Cell<Buffer>> = Mutex::new(Cell::new(Buffer::new()));
+static OUTPUT: Mutex<Cell<Buffer>> = Mutex::new(Cell::new(Buffer::new()));
+
+/// What an export that writes output returns when the output did not fit
+/// in memory (`0xFFFF_FFFF`: no output is that long on wasm32). The output
+/// is then empty, and the module keeps working.
+pub const OUT_OF_MEMORY: usize = usize::MAX;
+
+/// Runs `f` on the buffer in `cell`, taken out and put back after.
+fn with<T>(cell: &Mutex<Cell<Buffer>>, f: impl FnOnce(&mut Buffer) -> T) -> T {
+    critical_section::with(|cs| {
+        let cell = cell.borrow(cs);
+        let mut buffer = cell.take();
+        let value = f(&mut buffer);
+        cell.set(buffer);
+        value
+    })
+}
+
+/// Runs `write` on the emptied output buffer; returns how many bytes it
+/// wrote, or [`OUT_OF_MEMORY`] (and an empty output).
+fn produce(write: impl FnOnce(&mut Buffer) -> Result<(), OutOfMemory>) -> usize {
+    with(&OUTPUT, |out| {
+        out.clear();
+        match write(out) {
+            Ok(()) => out.as_bytes().len(),
+            Err(OutOfMemory) => {
+                out.clear();
+                OUT_OF_MEMORY
+            }
+        }
+    })
+}
+
+/// The first `first` bytes of `input` and the `second` after them, as
+/// text; `None` when the input is shorter or not UTF-8 (the adapter always
+/// writes UTF-8, from `TextEncoder`; this is for any other caller).
+fn two_strs(input: &[u8], first: usize, second: usize) -> Option<(&str, &str)> {
+    let (a, rest) = input.split_at_checked(first)?;
+    let b = rest.get(..second)?;
+    Some((core::str::from_utf8(a).ok()?, core::str::from_utf8(b).ok()?))
+}
+
+/// Makes room for `len` bytes of input, which the host writes before its
+/// next call; returns where they go, or 0 when there is no memory for
+/// them.
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(len: usize) -> *mut u8 {
+    with(&INPUT, |input| input.zeroed(len).unwrap_or(ptr::null_mut()))
+}
+
+/// Where the last output starts in wasm memory. Valid until the next call
+/// into the module (which may move or overwrite it).
+#[wasm_bindgen(js_name = outputPtr)]
+pub fn output_ptr() -> *const u8 {
+    with(&OUTPUT, |out| out.as_bytes().as_ptr())
+}
+
+/// The length in bytes of the last output.
+#[wasm_bindgen(js_name = outputLen)]
+pub fn output_len() -> usize {
+    with(&OUTPUT, |out| out.as_bytes().len())
+}
 
 /// Durations from the host's `performance.now()`. Returns `false` (and
 /// changes nothing) when a clock was chosen before or the host has no
@@ -66,51 +143,83 @@ pub fn set_time_millis(ms: f64) {
     MANUAL_CLOCK.set_millis(ms);
 }
 
-/// Sets `service_name` for every function (otherwise the crate's package
-/// name). Only the first call counts; it returns `false` afterwards.
+/// Sets `service_name` for every function to the `len` bytes of input
+/// (otherwise the crate's package name). Only the first call counts; it
+/// returns `false` afterwards, and for input that is not UTF-8 or does not
+/// fit in memory.
 #[wasm_bindgen(js_name = setServiceName)]
-pub fn set_service_name(name: String) -> bool {
+pub fn set_service_name(len: usize) -> bool {
+    let Some(name) = with(&INPUT, |input| {
+        let (name, _) = two_strs(input.as_bytes(), len, 0)?;
+        // Kept for the life of the isolate (leaked below, once at most).
+        let mut owned = Buffer::new();
+        owned.push(name.as_bytes()).ok()?;
+        String::from_utf8(owned.into_bytes()).ok()
+    }) else {
+        return false;
+    };
     if NAMED.swap(true, Ordering::Relaxed) {
         return false;
     }
-    // Kept for the life of the isolate; leaked once at most (guarded above).
     omnimetrics::set_service_name(name.leak()).is_ok()
 }
 
-/// The snapshot as Prometheus text 0.0.4.
+/// Writes the snapshot as Prometheus text 0.0.4; returns its length.
 #[wasm_bindgen(js_name = metricsText)]
-pub fn metrics_text() -> String {
-    export::prometheus_text()
+pub fn metrics_text() -> usize {
+    produce(|out| export::text(Format::Prometheus, out))
 }
 
-/// The snapshot as OpenMetrics 1.0 text.
+/// Writes the snapshot as OpenMetrics 1.0 text; returns its length.
 #[wasm_bindgen(js_name = metricsOpenMetrics)]
-pub fn metrics_openmetrics() -> String {
-    export::openmetrics_text()
+pub fn metrics_openmetrics() -> usize {
+    produce(|out| export::text(Format::OpenMetrics, out))
 }
 
-/// The snapshot in the format the `Accept` header `accept` asks for.
+/// Writes the snapshot in the format the `Accept` header in the `len`
+/// bytes of input asks for (none when empty or not UTF-8); returns its
+/// length.
 #[wasm_bindgen(js_name = metricsFor)]
-pub fn metrics_for(accept: Option<String>) -> String {
-    export::text(export::negotiate(accept.as_deref()))
+pub fn metrics_for(len: usize) -> usize {
+    let format = negotiate_input(len);
+    produce(|out| export::text(format, out))
 }
 
-/// The `Content-Type` of what `metricsFor(accept)` returns.
+/// Writes the `Content-Type` of what `metricsFor(len)` writes; returns its
+/// length.
 #[wasm_bindgen(js_name = contentTypeFor)]
-pub fn content_type_for(accept: Option<String>) -> String {
-    String::from(export::negotiate(accept.as_deref()).content_type())
+pub fn content_type_for(len: usize) -> usize {
+    let format = negotiate_input(len);
+    produce(|out| out.push(format.content_type().as_bytes()))
 }
 
-/// The next frames of this isolate's frame stream.
+/// The format the `Accept` header in the `len` bytes of input asks for.
+fn negotiate_input(len: usize) -> Format {
+    with(&INPUT, |input| {
+        let accept = two_strs(input.as_bytes(), len, 0).map(|(a, _)| a);
+        export::negotiate(accept.filter(|a| !a.is_empty()))
+    })
+}
+
+/// Writes the next frames of this isolate's frame stream; returns their
+/// length.
 #[wasm_bindgen(js_name = metricsFrames)]
-pub fn metrics_frames() -> Vec<u8> {
+pub fn metrics_frames() -> usize {
     critical_section::with(|cs| {
         let frames = FRAMES.borrow(cs);
         // `None` before the first call (and `setFrameBootId`): boot id 0.
         let mut encoder = frames.take().unwrap_or(FrameEncoder::new(0));
-        let out = export::frames(&mut encoder);
-        frames.set(Some(encoder));
-        out
+        // Frames the output could not hold are thrown away, so the
+        // encoder goes back to where it was: the next call writes them
+        // again with the same sequence numbers, and the host sees no gap.
+        let before = encoder.clone();
+        let len = produce(|out| export::frames(&mut encoder, out));
+        frames.set(Some(if len == OUT_OF_MEMORY {
+            before
+        } else {
+            encoder
+        }));
+        len
     })
 }
 
@@ -133,35 +242,19 @@ pub fn record_push(ok: bool) {
     push::record(ok);
 }
 
-/// The demo's answer to a request.
+/// Runs the demo shop on one request, the method and path in the input
+/// (`method_len` bytes, then `path_len`; see [`demo::handle`]): returns
+/// the status and writes the body (read it with `outputPtr()` and
+/// `outputLen()`). Input that is not UTF-8 is answered with 400.
 #[wasm_bindgen]
-#[derive(Debug)]
-pub struct Reply {
-    status: u16,
-    body: String,
-}
-
-#[wasm_bindgen]
-impl Reply {
-    /// HTTP status.
-    #[wasm_bindgen(getter)]
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// Plain-text body.
-    #[wasm_bindgen(getter)]
-    pub fn body(&self) -> String {
-        self.body.clone()
-    }
-}
-
-/// Runs the demo shop on one request (see [`demo::handle`]).
-#[wasm_bindgen]
-pub fn handle(method: &str, path: &str) -> Reply {
-    let reply = demo::handle(method, path).unwrap_or_else(demo::Reply::from);
-    Reply {
-        status: reply.status,
-        body: reply.body,
-    }
+pub fn handle(method_len: usize, path_len: usize) -> u16 {
+    let reply = with(&INPUT, |input| {
+        let (method, path) = two_strs(input.as_bytes(), method_len, path_len)?;
+        Some(demo::handle(method, path).unwrap_or_else(demo::Reply::from))
+    })
+    .unwrap_or_else(demo::Reply::bad_input);
+    // The body is at most `demo::BODY_CAPACITY` bytes; should even that
+    // not fit in memory, the status still stands, with an empty body.
+    produce(|out| out.push(reply.body.as_bytes()));
+    reply.status
 }

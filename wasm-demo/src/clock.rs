@@ -190,7 +190,12 @@ impl Default for HostClock {
 #[cfg(target_arch = "wasm32")]
 impl Clock for HostClock {
     fn now_nanos(&self) -> u64 {
-        let reading = js::performance_now().map_or(0, |ms| self.origin.since(ms));
+        let ms = js::host_now();
+        let reading = if ms.is_nan() {
+            0
+        } else {
+            self.origin.since(ms)
+        };
         self.last.observe(reading)
     }
 }
@@ -198,19 +203,23 @@ impl Clock for HostClock {
 /// Whether the host has a `performance.now()` that answers.
 #[cfg(target_arch = "wasm32")]
 pub fn host_has_performance() -> bool {
-    js::performance_now().is_ok()
+    !js::host_now().is_nan()
 }
 
 #[cfg(target_arch = "wasm32")]
 mod js {
     use wasm_bindgen::prelude::*;
 
-    #[wasm_bindgen]
+    // From the adapter's JS rather than `performance.now` itself: a
+    // missing `performance` throws a JS exception, which must not unwind
+    // through the instrumented Rust frames above, and catching it on the
+    // Rust side (`catch`) would bring wasm-bindgen's `externref` table into
+    // the module (about 1 KiB) for this one call.
+    #[wasm_bindgen(module = "/worker/adapter.mjs")]
     extern "C" {
-        // `catch`: a missing `performance` throws a JS exception, which must
-        // not unwind through the instrumented Rust frames above.
-        #[wasm_bindgen(catch, js_namespace = performance, js_name = now)]
-        pub(super) fn performance_now() -> Result<f64, JsValue>;
+        /// `performance.now()`, or NaN when the host has none or it throws.
+        #[wasm_bindgen(js_name = hostNow)]
+        pub(super) fn host_now() -> f64;
     }
 }
 

@@ -15,9 +15,11 @@
 //! | anything else | `handle` | `NoRoute` (404), `MethodNotAllowed` (405) |
 //!
 //! Bodies are built without `core::fmt` (see [`push_decimal`]): the
-//! formatting machinery would be most of the `.wasm`.
+//! formatting machinery would be most of the `.wasm`. They are short and
+//! bounded, so they live in a fixed [`Body`] rather than a `String`, whose
+//! growth path would bring `alloc`'s out-of-memory handler (and with it
+//! `core::fmt`) into the module.
 
-use alloc::string::String;
 use omnimetrics::{Objective, ObjectiveLatency, ObjectivePercentile, ResultLabel, autometrics};
 
 /// The objective of the request handler: 99 % of requests succeed, 95 % of
@@ -65,21 +67,41 @@ impl ShopError {
     }
 }
 
+/// The most a reply body holds. The longest the demo writes is the index
+/// (82 bytes); an order with the largest numbers is 49 (see the test
+/// `the_longest_bodies_fit`).
+pub const BODY_CAPACITY: usize = 128;
+
+/// A reply body: UTF-8 text of at most [`BODY_CAPACITY`] bytes.
+pub type Body = heapless::String<BODY_CAPACITY>;
+
 /// A response: status and plain-text body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {
     /// HTTP status.
     pub status: u16,
     /// `text/plain; charset=utf-8` body.
-    pub body: String,
+    pub body: Body,
 }
 
 impl From<ShopError> for Reply {
     fn from(e: ShopError) -> Self {
+        let mut body = Body::new();
+        put(&mut body, e.message());
         Reply {
             status: e.status(),
-            body: String::from(e.message()),
+            body,
         }
+    }
+}
+
+impl Reply {
+    /// The answer to a request the host could not pass on as text (bytes
+    /// that are not UTF-8): 400, without calling the shop.
+    pub fn bad_input() -> Self {
+        let mut body = Body::new();
+        put(&mut body, "the request's method or path is not UTF-8\n");
+        Reply { status: 400, body }
     }
 }
 
@@ -118,6 +140,10 @@ pub const CATALOGUE: [Item; 3] = [
     },
 ];
 
+/// The body of `GET /`.
+const INDEX: &str =
+    "omnimetrics wasm demo: GET /items/{id}, POST /checkout/{id}/{qty}, GET /metrics\n";
+
 /// Answers one request. Errors become their status (see [`ShopError`]);
 /// the query string, if any, is ignored.
 #[autometrics(objective = API, track_concurrency, result_labels)]
@@ -137,33 +163,19 @@ pub fn handle(method: &str, path: &str) -> Result<Reply, ShopError> {
     match (part(), part(), part(), part()) {
         (Some(""), None, None, None) => {
             allow(method, "GET")?;
-            Ok(ok(String::from(
-                "omnimetrics wasm demo: GET /items/{id}, POST /checkout/{id}/{qty}, GET /metrics\n",
-            )))
+            let mut body = Body::new();
+            put(&mut body, INDEX);
+            Ok(ok(body))
         }
         (Some("items"), Some(id), None, None) => {
             allow(method, "GET")?;
             let item = get_item(id)?;
-            let mut body = String::new();
-            body.push_str(item.name);
-            body.push_str(": ");
-            push_decimal(&mut body, item.price_cents);
-            body.push_str(" cents, ");
-            push_decimal(&mut body, item.stock);
-            body.push_str(" in stock\n");
-            Ok(ok(body))
+            Ok(ok(item_body(&item)))
         }
         (Some("checkout"), Some(id), Some(qty), None) => {
             allow(method, "POST")?;
             let (item, qty, total) = checkout(id, qty)?;
-            let mut body = String::from("ordered ");
-            push_decimal(&mut body, qty);
-            body.push_str(" x ");
-            body.push_str(item.name);
-            body.push_str(": ");
-            push_decimal(&mut body, total);
-            body.push_str(" cents\n");
-            Ok(ok(body))
+            Ok(ok(order_body(&item, qty, total)))
         }
         _ => Err(ShopError::NoRoute),
     }
@@ -229,8 +241,41 @@ fn allow(method: &str, expected: &str) -> Result<(), ShopError> {
     }
 }
 
-fn ok(body: String) -> Reply {
+fn ok(body: Body) -> Reply {
     Reply { status: 200, body }
+}
+
+/// `teapot: 2500 cents, 5 in stock`
+fn item_body(item: &Item) -> Body {
+    let mut body = Body::new();
+    put(&mut body, item.name);
+    put(&mut body, ": ");
+    push_decimal(&mut body, item.price_cents);
+    put(&mut body, " cents, ");
+    push_decimal(&mut body, item.stock);
+    put(&mut body, " in stock\n");
+    body
+}
+
+/// `ordered 2 x teapot: 5000 cents`
+fn order_body(item: &Item, qty: u32, total: u32) -> Body {
+    let mut body = Body::new();
+    put(&mut body, "ordered ");
+    push_decimal(&mut body, qty);
+    put(&mut body, " x ");
+    put(&mut body, item.name);
+    put(&mut body, ": ");
+    push_decimal(&mut body, total);
+    put(&mut body, " cents\n");
+    body
+}
+
+/// Appends `s` to `body`. The demo's bodies are bounded by construction
+/// (static text, catalogue names, numbers of at most ten digits; see
+/// [`BODY_CAPACITY`]), so this never runs out of room; if it ever did, the
+/// body would end early rather than the request fail.
+fn put(body: &mut Body, s: &str) {
+    let _ = body.push_str(s);
 }
 
 /// `s` up to the first `delimiter` (an ASCII byte), and what follows it
@@ -256,18 +301,13 @@ fn cut(s: &str, delimiter: u8) -> (&str, Option<&str>) {
 }
 
 /// Appends `n` in decimal, without `core::fmt`.
-///
-/// ```
-/// let mut s = String::from("n=");
-/// omnimetrics_wasm::demo::push_decimal(&mut s, 4_000_000_007);
-/// assert_eq!(s, "n=4000000007");
-/// ```
-pub fn push_decimal(out: &mut String, n: u32) {
+pub fn push_decimal(out: &mut Body, n: u32) {
     if n >= 10 {
         push_decimal(out, n / 10);
     }
     // One ASCII digit.
-    out.push_str(
+    put(
+        out,
         DIGITS
             .get(n as usize % 10..)
             .map_or("", |d| d.get(..1).unwrap_or("")),
@@ -283,13 +323,41 @@ mod tests {
 
     #[test]
     fn decimals() {
-        let mut s = String::from("n=");
+        let mut s = Body::try_from("n=").unwrap();
         push_decimal(&mut s, 4_000_000_007);
         assert_eq!(s, "n=4000000007");
         for (n, text) in [(0, "0"), (7, "7"), (10, "10"), (u32::MAX, "4294967295")] {
-            let mut s = String::new();
+            let mut s = Body::new();
             push_decimal(&mut s, n);
             assert_eq!(s, text);
+        }
+    }
+
+    #[test]
+    fn the_longest_bodies_fit() {
+        // (Not through `handle`: the host tests count its calls.)
+        assert!(INDEX.len() < BODY_CAPACITY);
+        let longest_name = CATALOGUE.iter().max_by_key(|i| i.name.len()).unwrap();
+        let widest = Item {
+            price_cents: u32::MAX,
+            stock: u32::MAX,
+            ..*longest_name
+        };
+        let item = item_body(&widest);
+        assert!(
+            item.ends_with(" in stock\n") && item.len() < BODY_CAPACITY,
+            "{item}"
+        );
+        let order = order_body(&widest, u32::MAX, u32::MAX);
+        assert_eq!(order, "ordered 4294967295 x kettle: 4294967295 cents\n");
+        for e in [
+            ShopError::BadNumber,
+            ShopError::NotFound,
+            ShopError::OutOfStock,
+            ShopError::NoRoute,
+            ShopError::MethodNotAllowed,
+        ] {
+            assert_eq!(Reply::from(e).body, e.message());
         }
     }
 

@@ -4,12 +4,20 @@
 //! the only other test calling an instrumented function (`parse_number`)
 //! does so without a caller, which the counts below filter out.
 
+use crate::buffer::Buffer;
 use crate::{demo, export, push};
 use omnimetrics::Snapshot;
 use omnimetrics_sinks::frame::FrameEncoder;
 use omnimetrics_sinks::text::Format;
+use std::string::String;
 use std::string::ToString;
-use std::vec::Vec;
+
+/// The live registry in `format`, written to the module's output buffer.
+fn text_of(format: Format) -> String {
+    let mut out = Buffer::new();
+    export::text(format, &mut out).unwrap();
+    String::from_utf8(out.as_bytes().to_vec()).unwrap()
+}
 
 fn calls(snap: &Snapshot, filter: &[(&str, &str)]) -> u64 {
     snap.counter_sum("function_calls", filter)
@@ -83,7 +91,7 @@ fn routes_counts_callers_and_exports() {
     push::register();
     push::record(true);
     push::record(false);
-    let text = export::prometheus_text();
+    let text = text_of(Format::Prometheus);
     assert!(
         text.contains("omnimetrics_push_failures_total 1\n"),
         "{text}"
@@ -93,16 +101,21 @@ fn routes_counts_callers_and_exports() {
         text.contains("function_calls_total{function=\"handle\""),
         "{text}"
     );
-    let om = export::openmetrics_text();
+    let om = text_of(Format::OpenMetrics);
     assert!(om.ends_with("# EOF\n") && om.contains("# TYPE function_calls counter\n"));
     assert_eq!(export::negotiate(None), Format::Prometheus);
 
+    // Through the module's own output buffer, as on wasm.
     let mut encoder = FrameEncoder::new(7);
-    let frames: Vec<u8> = export::frames(&mut encoder);
+    let mut out = Buffer::new();
+    export::frames(&mut encoder, &mut out).unwrap();
+    let frames = out.as_bytes().to_vec();
     assert_eq!(frames.last(), Some(&0));
     // Description + values first, then values only.
     assert_eq!(frames.iter().filter(|&&b| b == 0).count(), 2);
-    let again = export::frames(&mut encoder);
+    out.clear();
+    export::frames(&mut encoder, &mut out).unwrap();
+    let again = out.as_bytes();
     assert_eq!(again.iter().filter(|&&b| b == 0).count(), 1);
     assert!(again.len() < frames.len(), "{}", again.len().to_string());
 }

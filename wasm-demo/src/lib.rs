@@ -12,6 +12,8 @@
 //!   whose clock only moves across I/O;
 //! - [`export`]: the snapshot as Prometheus text, OpenMetrics and
 //!   postcard+COBS frames;
+//! - [`buffer`]: the byte buffers strings and results cross the JS
+//!   boundary in (`worker/adapter.mjs` is the JS side);
 //! - [`push`]: push outcome counters that travel with the snapshot;
 //! - [`demo`]: the demo's instrumented application;
 //! - on `wasm32` only, the JS API (listed in the README and in the
@@ -42,6 +44,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std", not(target_arch = "wasm32")))]
 extern crate std;
 
+pub mod buffer;
 pub mod clock;
 pub mod demo;
 pub mod export;

@@ -13,10 +13,11 @@
 // that fails is counted (omnimetrics_push_failures_total), never reported
 // to the client.
 import wasm from "../pkg/omnimetrics_wasm_bg.wasm";
-import * as om from "../pkg/omnimetrics_wasm.js";
+import * as raw from "../pkg/omnimetrics_wasm.js";
+import { adapter } from "./adapter.mjs";
 import { pushConfig, pushSnapshot } from "./push.mjs";
 
-om.initSync({ module: wasm });
+const om = adapter(raw, raw.initSync({ module: wasm }).memory);
 // Durations from performance.now(). In a deployed Worker that clock only
 // moves across I/O, so the demo's synchronous functions all measure 0 s;
 // locally, workerd's clock ticks in whole milliseconds (see README.md,
@@ -63,7 +64,6 @@ export default {
 
     const reply = om.handle(request.method, url.pathname);
     const response = text(reply.body, reply.status, state);
-    reply.free();
     if (state.push) ctx.waitUntil(pushSnapshot(state.push, om));
     return response;
   },

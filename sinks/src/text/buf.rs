@@ -19,14 +19,11 @@
 //!
 //! The buffer only ever holds whole `&str` fragments and ASCII bytes, one
 //! after the other, so what it holds is valid UTF-8 at every fragment
-//! boundary, which is where it is flushed. A flush checks it once, not per
-//! fragment: whether it is all ASCII (the usual case; a vectorised pass in
-//! `core`, some sixteen times cheaper than `core::str::from_utf8`, after
-//! which the bytes are known to be UTF-8 without a second look), and only
-//! otherwise with `core::str::from_utf8`. So no `unsafe` code depends on
-//! how the encoder fills the buffer. (On smaller targets, where the
-//! extra code would cost more flash than the time it saves matters, only
-//! `from_utf8`.)
+//! boundary, which is where it is flushed. A flush hands the bytes to
+//! `TextOut::put_fragments`: a byte destination (a UART, a buffer) takes
+//! them as they are; a text destination (`core::fmt::Write`) checks them
+//! once per flush, not per fragment. So no `unsafe` code depends on how the
+//! encoder fills the buffer.
 
 #[cfg(target_pointer_width = "64")]
 use super::short::Short;
@@ -95,15 +92,7 @@ fn flush(buf: &[u8; TEXT_BUF], out: &mut dyn TextOut, len: usize) -> Result<(), 
     if len == 0 {
         return Ok(());
     }
-    let held = buf.get(..len).unwrap_or(&[]);
-    #[cfg(target_pointer_width = "64")]
-    if held.is_ascii() {
-        // SAFETY: every byte of `held` was just checked to be ASCII, and
-        // ASCII is valid UTF-8.
-        return out.put(unsafe { core::str::from_utf8_unchecked(held) });
-    }
-    // Whole fragments only (see the module docs): this cannot fail.
-    out.put(core::str::from_utf8(held).map_err(|_| Failed)?)
+    out.put_fragments(buf.get(..len).unwrap_or(&[]))
 }
 
 /// A cursor writing into a [`TextBuf`] (see the module docs).
@@ -262,11 +251,11 @@ fn spill(
     flush(buf, out, len)?;
     match buf.get_mut(..b.len()) {
         Some(slot) => {
-            slot.copy_from_slice(b);
+            copy(slot, b);
             Ok(b.len())
         }
         None => {
-            out.put(core::str::from_utf8(b).map_err(|_| Failed)?)?;
+            out.put_fragments(b)?;
             Ok(0)
         }
     }
@@ -286,10 +275,7 @@ fn copy(dst: &mut [u8], src: &[u8]) {
 }
 
 #[cfg(not(target_pointer_width = "64"))]
-#[inline(always)]
-fn copy(dst: &mut [u8], src: &[u8]) {
-    dst.copy_from_slice(src);
-}
+use crate::copy::copy;
 
 #[cfg(test)]
 mod tests {

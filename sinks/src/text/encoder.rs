@@ -10,7 +10,7 @@ use super::Format;
 use super::buf::TEXT_BUF;
 use super::buf::{Line, TextBuf};
 use super::escape::{Escape, NameKind, escaped, is_valid_name, name, sanitized};
-use crate::digits::SignedDecimalBuf;
+use crate::copy::copy;
 use crate::out::{Failed, TextOut};
 use omnimetrics::visit::{
     Exemplar, FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue, Visitor,
@@ -53,7 +53,7 @@ impl NameBuf {
                 .get_mut(*len..end)
                 .filter(|_| end <= MAX_FAMILY_NAME)
                 .ok_or(Failed)?;
-            slot.copy_from_slice(s.as_bytes());
+            copy(slot, s.as_bytes());
             *len = end;
             Ok(())
         })
@@ -62,7 +62,7 @@ impl NameBuf {
         if fits && total {
             let end = self.len + TOTAL.len();
             if let Some(slot) = self.bytes.get_mut(self.len..end) {
-                slot.copy_from_slice(TOTAL.as_bytes());
+                copy(slot, TOTAL.as_bytes());
                 self.sample = end;
             }
         }
@@ -79,10 +79,6 @@ impl NameBuf {
     fn sample(&self) -> &[u8] {
         self.bytes.get(..self.sample).unwrap_or(&[])
     }
-
-    fn as_str(&self) -> &str {
-        core::str::from_utf8(self.name()).unwrap_or("_")
-    }
 }
 
 /// A sample's value, written straight into the output buffer.
@@ -90,7 +86,11 @@ impl NameBuf {
 enum Value<'a> {
     Unsigned(u64),
     Signed(i64),
-    Text(&'a str),
+    /// A rendered decimal, after a `-` when `negative`.
+    Text {
+        negative: bool,
+        digits: &'a str,
+    },
 }
 
 /// A sample's labels: as the source gives them, or already written out
@@ -191,7 +191,10 @@ impl<'o> TextVisitor<'o> {
         self.lines
             .sample("_bucket", labels, inf, v, at(h.bounds.len()))?;
         let mut sum = DecimalBuf::new();
-        let sum = Value::Text(Decimal::new(h.sum, h.scale).render(&mut sum));
+        let sum = Value::Text {
+            negative: false,
+            digits: Decimal::new(h.sum, h.scale).render(&mut sum),
+        };
         let lines = &mut self.lines;
         if lines.om {
             lines.sample("_count", labels, None, v, None)?;
@@ -265,7 +268,12 @@ impl Lines<'_> {
         match value {
             Value::Unsigned(v) => l.u64(v)?,
             Value::Signed(v) => l.i64(v)?,
-            Value::Text(v) => l.put(v)?,
+            Value::Text { negative, digits } => {
+                if negative {
+                    l.byte(b'-')?;
+                }
+                l.put(digits)?;
+            }
         }
         if let Some(e) = exemplar.filter(|_| self.om) {
             #[cfg(target_pointer_width = "64")]
@@ -403,7 +411,7 @@ impl LeCache {
             let mut buf = DecimalBuf::new();
             let le = Decimal::new(bound, scale).render(&mut buf).as_bytes();
             let end = at + le.len();
-            self.text.get_mut(at..end)?.copy_from_slice(le);
+            copy(self.text.get_mut(at..end)?, le);
             *self.bounds.get_mut(i)? = bound;
             *self.ends.get_mut(i)? = end;
             at = end;
@@ -526,9 +534,9 @@ impl Visitor for TextVisitor<'_> {
                 is_valid_name(u, NameKind::Label)
                     && lines
                         .name
-                        .as_str()
-                        .strip_suffix(u)
-                        .is_some_and(|head| head.ends_with('_'))
+                        .name()
+                        .strip_suffix(u.as_bytes())
+                        .is_some_and(|head| head.ends_with(b"_"))
             });
             if let Some(unit) = fits {
                 lines.meta("# UNIT ", false)?;
@@ -556,13 +564,19 @@ impl Visitor for TextVisitor<'_> {
             }
             (Some(MetricKind::Counter), SeriesValue::ScaledCounter { value, scale }) => {
                 let mut buf = DecimalBuf::new();
-                let v = Value::Text(Decimal::new(*value, *scale).render(&mut buf));
+                let v = Value::Text {
+                    negative: false,
+                    digits: Decimal::new(*value, *scale).render(&mut buf),
+                };
                 self.lines
                     .sample("", Labels::Given(s.labels), None, v, s.exemplar.as_ref())
             }
             (Some(MetricKind::Gauge), SeriesValue::ScaledGauge { value, scale }) => {
-                let mut buf = SignedDecimalBuf::new();
-                let v = Value::Text(buf.render(*value, *scale));
+                let mut buf = DecimalBuf::new();
+                let v = Value::Text {
+                    negative: *value < 0,
+                    digits: Decimal::new(value.unsigned_abs(), *scale).render(&mut buf),
+                };
                 self.lines
                     .sample("", Labels::Given(s.labels), None, v, None)
             }

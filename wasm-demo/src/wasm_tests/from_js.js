@@ -1,10 +1,19 @@
 // The JavaScript side of the wasm-bindgen tests: every call into the module
-// goes through the generated bindings, as a worker's would.
+// goes through the generated bindings and the adapter, as a worker's does.
 //
 // wasm-bindgen-test-runner (node, ES modules) writes the bindings of the test
 // build to `wasm-bindgen-test.js` and this file to
-// `snippets/<crate>/src/wasm_tests/from_js.js` beside it, hence the path.
-import * as api from "../../../../wasm-bindgen-test.js";
+// `snippets/<crate>/src/wasm_tests/from_js.js` beside it, hence the path; the
+// adapter, which the module imports its clock from, is written to
+// `snippets/<crate>/worker/adapter.mjs`.
+import * as raw from "../../../../wasm-bindgen-test.js";
+import { adapter } from "../../worker/adapter.mjs";
+
+// The adapter, made on first use: the module is not instantiated yet while
+// this file is being imported. The test build exports its memory
+// (`testMemory`); a worker gets it from `initSync`.
+let adapted = null;
+const om = () => (adapted ??= adapter(raw, raw.testMemory()));
 
 // Method, path and the status the demo must answer with.
 export const REQUESTS = [
@@ -25,9 +34,8 @@ export const REQUESTS = [
 export function driveDemo() {
   const got = [];
   for (const [method, path] of REQUESTS) {
-    const reply = api.handle(method, path);
+    const reply = om().handle(method, path);
     got.push({ status: reply.status, body: reply.body });
-    reply.free();
   }
   return got;
 }
@@ -39,42 +47,42 @@ export function expectedStatuses() {
 // Durations from performance.now(): choose the host clock (once per
 // instance), then spend `ms` milliseconds inside an instrumented function.
 export function useHostClockAndSpin(ms) {
-  const installed = api.useHostClock();
+  const installed = om().useHostClock();
   const before = performance.now();
-  api.spin(ms);
+  raw.spin(ms);
   return { installed, elapsed: performance.now() - before };
 }
 
 // Everything the host can read, as the host reads it.
 export function readExports() {
   return {
-    text: api.metricsText(),
-    openMetrics: api.metricsOpenMetrics(),
-    negotiated: api.metricsFor(
+    text: om().metricsText(),
+    openMetrics: om().metricsOpenMetrics(),
+    negotiated: om().metricsFor(
       "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3",
     ),
-    negotiatedType: api.contentTypeFor(
+    negotiatedType: om().contentTypeFor(
       "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3",
     ),
-    defaultType: api.contentTypeFor(undefined),
-    frames: api.metricsFrames(),
-    framesAgain: api.metricsFrames(),
+    defaultType: om().contentTypeFor(undefined),
+    frames: om().metricsFrames(),
+    framesAgain: om().metricsFrames(),
   };
 }
 
 // Push bookkeeping: registered at zero, then one success and two failures.
 export function recordPushes() {
-  api.enablePushMetrics();
-  const atZero = api.metricsText();
-  api.recordPush(true);
-  api.recordPush(false);
-  api.recordPush(false);
-  return { atZero, after: api.metricsText() };
+  om().enablePushMetrics();
+  const atZero = om().metricsText();
+  om().recordPush(true);
+  om().recordPush(false);
+  om().recordPush(false);
+  return { atZero, after: om().metricsText() };
 }
 
 // setServiceName works once; the second call is refused.
 export function nameTheService(name) {
-  return [api.setServiceName(name), api.setServiceName("ignored")];
+  return [om().setServiceName(name), om().setServiceName("ignored")];
 }
 
 // Hostile input must come back as an answer, never as a trap.
@@ -92,16 +100,36 @@ export function hostileInput() {
   ];
   const statuses = [];
   for (const path of paths) {
-    const reply = api.handle("G\u00cbT", path);
-    statuses.push(reply.status);
-    reply.free();
-    const again = api.handle("GET", path);
-    statuses.push(again.status);
-    again.free();
+    statuses.push(om().handle("G\u00cbT", path).status);
+    statuses.push(om().handle("GET", path).status);
   }
-  api.setTimeMillis(Number.NaN);
-  api.setTimeMillis(-1);
-  api.setTimeMillis(Infinity);
-  api.setFrameBootId(4294967295);
+  om().setTimeMillis(Number.NaN);
+  om().setTimeMillis(-1);
+  om().setTimeMillis(Infinity);
+  om().setFrameBootId(4294967295);
   return statuses;
+}
+
+// The raw exports called as no adapter would (see raw_exports_refuse_bad_input).
+export function rawMisuse() {
+  const memory = raw.testMemory();
+  const write = (bytes) => {
+    const at = raw.inputBuffer(bytes.length);
+    new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+  };
+  const readOutput = (len) =>
+    new TextDecoder().decode(new Uint8Array(memory.buffer, raw.outputPtr(), len));
+  // "GET" and a path with bytes that are not UTF-8.
+  write([0x47, 0x45, 0x54, 0x2f, 0xff, 0xfe]);
+  const notUtf8Status = raw.handle(3, 3);
+  const notUtf8Body = readOutput(raw.outputLen());
+  write([0x47, 0x45, 0x54, 0x2f]);
+  const tooLongStatus = raw.handle(3, 100);
+  write([0xc3]);
+  const badName = raw.setServiceName(1);
+  write([0x61]);
+  const badAcceptType = readOutput(raw.contentTypeFor(1000));
+  const hugeInput = raw.inputBuffer(0xfffffff0);
+  const afterStatus = om().handle("GET", "/").status;
+  return { notUtf8Status, notUtf8Body, tooLongStatus, badName, badAcceptType, hugeInput, afterStatus };
 }

@@ -31,6 +31,16 @@ extern "C" {
     fn name_the_service(name: &str) -> Vec<JsValue>;
     #[wasm_bindgen(js_name = hostileInput)]
     fn hostile_input() -> Vec<u16>;
+    #[wasm_bindgen(js_name = rawMisuse)]
+    fn raw_misuse() -> JsValue;
+}
+
+/// Test-only export: the module's memory, which the adapter reads from (a
+/// worker gets it from `initSync`).
+#[wasm_bindgen(js_name = testMemory)]
+#[allow(unreachable_pub, reason = "wasm-bindgen exports only `pub` functions")]
+pub fn test_memory() -> JsValue {
+    wasm_bindgen::memory()
 }
 
 /// Test-only export: busy-waits `ms` milliseconds of the omnimetrics clock
@@ -278,7 +288,36 @@ fn hostile_input_gets_answers_not_traps() {
         "{statuses:?}"
     );
     // The frames and texts still encode after all of it.
-    assert!(crate::export::prometheus_text().contains("function_calls_total"));
+    let mut text = Vec::new();
+    crate::export::text(omnimetrics_sinks::text::Format::Prometheus, &mut text).unwrap();
+    assert!(
+        String::from_utf8(text)
+            .unwrap()
+            .contains("function_calls_total")
+    );
+}
+
+/// The raw exports called as no adapter would: bytes that are not UTF-8,
+/// lengths past the input. Each gets an answer, never a trap.
+#[wasm_bindgen_test]
+fn raw_exports_refuse_bad_input() {
+    let got = raw_misuse();
+    let n = |key: &str| get(&got, key).as_f64().expect("a number");
+    assert_eq!(n("notUtf8Status"), 400.0);
+    assert_eq!(
+        string(&got, "notUtf8Body"),
+        "the request's method or path is not UTF-8\n"
+    );
+    assert_eq!(n("tooLongStatus"), 400.0);
+    assert_eq!(get(&got, "badName").as_bool(), Some(false));
+    assert_eq!(
+        string(&got, "badAcceptType"),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    // Asking for more memory than there is: null, not a trap.
+    assert_eq!(n("hugeInput"), 0.0);
+    // The module still answers normally afterwards.
+    assert_eq!(n("afterStatus"), 200.0);
 }
 
 /// The module's allocator (`runtime::SizeClasses`) under a mix of sizes and
