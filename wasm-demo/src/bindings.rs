@@ -149,13 +149,14 @@ pub fn set_time_millis(ms: f64) {
 /// fit in memory.
 #[wasm_bindgen(js_name = setServiceName)]
 pub fn set_service_name(len: usize) -> bool {
-    let Some(name) = with(&INPUT, |input| {
-        let (name, _) = two_strs(input.as_bytes(), len, 0)?;
-        // Kept for the life of the isolate (leaked below, once at most).
-        let mut owned = Buffer::new();
-        owned.push(name.as_bytes()).ok()?;
-        String::from_utf8(owned.into_bytes()).ok()
-    }) else {
+    // The input buffer itself becomes the name, kept for the life of the
+    // isolate (leaked below, once at most); the next input gets a new one.
+    let mut bytes = with(&INPUT, core::mem::take).into_bytes();
+    if len > bytes.len() {
+        return false;
+    }
+    bytes.truncate(len);
+    let Ok(name) = String::from_utf8(bytes) else {
         return false;
     };
     if NAMED.swap(true, Ordering::Relaxed) {

@@ -114,13 +114,6 @@ pub(crate) enum NameKind {
     Label,
 }
 
-fn allowed(c: char, first: bool, kind: NameKind) -> bool {
-    c.is_ascii_alphabetic()
-        || c == '_'
-        || (c == ':' && kind == NameKind::Metric)
-        || (!first && c.is_ascii_digit())
-}
-
 /// Per ASCII byte, which names it may appear in: [`LABEL_CHAR`] and
 /// [`METRIC_CHAR`] bits (digits too: a leading digit is checked apart).
 /// 64-bit targets; smaller ones compare instead of carrying the table.
@@ -195,16 +188,24 @@ pub(crate) fn sanitized(
     if is_valid_name(name, kind) {
         return emit(name);
     }
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+    let bytes = name.as_bytes();
+    if bytes.first().is_none_or(u8::is_ascii_digit) {
         emit("_")?;
     }
+    // Bytewise, without decoding characters: the grammar is ASCII, so a
+    // character outside it is one disallowed ASCII byte or a UTF-8 lead
+    // byte, whose continuation bytes (`10xxxxxx`) are skipped with it. Runs
+    // start and end on character boundaries.
     let mut run = 0;
-    for (i, c) in name.char_indices() {
-        if !allowed(c, false, kind) {
+    for (i, &b) in bytes.iter().enumerate() {
+        if name_byte(b, kind) {
+            continue;
+        }
+        if b & 0xc0 != 0x80 {
             emit(name.get(run..i).unwrap_or(""))?;
             emit("_")?;
-            run = i + c.len_utf8();
         }
+        run = i + 1;
     }
     emit(name.get(run..).unwrap_or(""))
 }
@@ -319,6 +320,9 @@ mod tests {
         assert_eq!(nm("9lives", NameKind::Label), "_9lives");
         assert_eq!(nm("", NameKind::Metric), "_");
         assert_eq!(nm("dé jà\n", NameKind::Label), "d__j__");
+        // One `_` per character, whatever its length in UTF-8.
+        assert_eq!(nm("€😀x¢", NameKind::Metric), "__x_");
+        assert_eq!(nm("7€", NameKind::Label), "_7_");
         assert_eq!(nm("ok_name", NameKind::Label), "ok_name");
         assert_eq!(
             nm("a_long_label_name", NameKind::Label),
