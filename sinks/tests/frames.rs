@@ -425,6 +425,87 @@ fn the_live_registry_and_exemplars_round_trip() {
     );
 }
 
+/// Values the wire format cannot carry (a histogram with the wrong number
+/// of counts, scaled values with a scale above 19) cost only their own
+/// series, never the frame: a decoder rejects a frame that holds one.
+#[test]
+fn series_the_format_cannot_carry_are_left_out_not_the_frame() {
+    let mut snap = counter_snapshot(&["kept"], 5);
+    let series = |name: &str, value| SeriesSnapshot {
+        labels: vec![("function".into(), name.into())],
+        value,
+        exemplar: None,
+    };
+    let family = |name: &str, kind, series| FamilySnapshot {
+        name: name.into(),
+        help: "h".into(),
+        kind,
+        unit: None,
+        series,
+    };
+    snap.families[0].series.push(series(
+        "too_fine",
+        ValueSnapshot::ScaledCounter {
+            value: 1,
+            scale: 20,
+        },
+    ));
+    let histogram = |counts: Vec<u64>, scale| {
+        ValueSnapshot::Histogram(omnimetrics::HistogramSnapshot {
+            bounds: vec![1, 2],
+            scale,
+            counts,
+            sum: 3,
+        })
+    };
+    snap.families.push(family(
+        "latency",
+        MetricKind::Histogram,
+        vec![
+            series("short", histogram(vec![1, 2], 0)),
+            series("ok", histogram(vec![1, 0, 2], 0)),
+            series("long", histogram(vec![1, 0, 2, 7], 0)),
+        ],
+    ));
+    snap.families.push(family(
+        "offset",
+        MetricKind::Gauge,
+        vec![
+            series(
+                "fine",
+                ValueSnapshot::ScaledGauge {
+                    value: -15,
+                    scale: 1,
+                },
+            ),
+            series(
+                "too_fine",
+                ValueSnapshot::ScaledGauge {
+                    value: 1,
+                    scale: 200,
+                },
+            ),
+        ],
+    ));
+    let (events, _) = decode(&encode_all(&[snap.clone(), snap], 0), &[7]);
+    assert!(bad(&events).is_empty(), "{}", kinds(&events));
+    let got = snapshots_of(&events);
+    assert_eq!(got.len(), 2);
+    let names = |s: &Snapshot, family: usize| -> Vec<String> {
+        s.families[family]
+            .series
+            .iter()
+            .map(|x| x.labels[0].1.clone())
+            .collect()
+    };
+    for s in &got {
+        assert_eq!(names(s, 0), ["kept"]);
+        assert_eq!(s.families[0].series[0].value, ValueSnapshot::Counter(5));
+        assert_eq!(names(s, 1), ["ok"]);
+        assert_eq!(names(s, 2), ["fine"]);
+    }
+}
+
 #[test]
 fn a_buffer_too_small_changes_nothing() {
     fixture();

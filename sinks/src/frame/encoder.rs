@@ -301,7 +301,10 @@ impl Walker<'_, '_> {
 
 /// A value's family kind and record tag, its number (zigzag for gauges, the
 /// sum for histograms) and its scale; `None` for values this crate does not
-/// know.
+/// know, and for values the format cannot carry (a histogram whose counts
+/// are not one per bound plus `+Inf`, a scaled value with a scale above
+/// 19): a decoder would reject the whole frame for them, so the series is
+/// left out instead.
 fn parts(value: &SeriesValue<'_>) -> Option<(u8, u8, u64, Option<u8>)> {
     let (kind, tag, raw, signed, scale) = match *value {
         SeriesValue::Counter(v) => (tag::KIND_COUNTER, tag::COUNTER, v, false, None),
@@ -320,9 +323,14 @@ fn parts(value: &SeriesValue<'_>) -> Option<(u8, u8, u64, Option<u8>)> {
             true,
             Some(scale),
         ),
-        SeriesValue::Histogram(h) => (tag::KIND_HISTOGRAM, tag::HISTOGRAM, h.sum, false, None),
+        SeriesValue::Histogram(h) if h.counts.len() == h.bounds.len() + 1 => {
+            (tag::KIND_HISTOGRAM, tag::HISTOGRAM, h.sum, false, None)
+        }
         _ => return None,
     };
+    if scale.is_some_and(|s| s > 19) {
+        return None;
+    }
     let number = if signed {
         let v = raw as i64;
         ((v << 1) ^ (v >> 63)) as u64
