@@ -15,6 +15,8 @@
 # - the bridge library builds on its own (no server, no CLI).
 # Exits non-zero on any failure.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 start=$SECONDS
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,9 +28,7 @@ step() { printf '\n== %s (%ds)\n' "$*" "$((SECONDS - start))"; }
 step "tools"
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
     || ! command -v qemu-system-arm >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends prometheus qemu-system-arm >/dev/null
+    apt_install prometheus qemu-system-arm
 fi
 prometheus --version 2>&1 | head -1
 qemu-system-arm --version | head -1

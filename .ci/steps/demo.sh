@@ -18,6 +18,8 @@
 # - stops the demo with Ctrl-C's signal (SIGINT) and checks it exits 0
 #   after saying so, then starts it again and does the same with SIGTERM.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -39,9 +41,7 @@ trap cleanup EXIT
 
 step "tools"
 if ! command -v chromium >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    apt_install chromium
 fi
 command -v node >/dev/null || { echo "node is needed (Debian: apt-get install nodejs npm)" >&2; exit 1; }
 chromium --version

@@ -12,6 +12,8 @@
 #   and p99 (release build, so the figures mean something).
 # Exits non-zero on any failure.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 start=$SECONDS
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,14 +23,11 @@ step() { printf '\n== %s (%ds)\n' "$*" "$((SECONDS - start))"; }
 
 step "tools"
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null || ! command -v wrk >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends prometheus wrk >/dev/null
+    apt_install prometheus wrk
 fi
 # The e2e test reads the live OpenMetrics scrape with Python
 # prometheus_client's strict parser too.
-python3 -c 'import prometheus_client' 2>/dev/null \
-    || python3 -m pip install --quiet 'prometheus-client>=0.20,<1'
+pip_prometheus_client
 prometheus --version 2>&1 | head -1
 wrk --version 2>&1 | head -1 || true
 

@@ -5,6 +5,8 @@
 # purpose and check the decoder, and print the micro:bit size report.
 # Exits non-zero on any failure.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 start=$SECONDS
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,9 +23,7 @@ for t in thumbv6m-none-eabi thumbv7m-none-eabi; do
 done
 rustup component list --installed | grep -q '^llvm-tools' || rustup component add llvm-tools
 if ! command -v qemu-system-arm >/dev/null || ! command -v arm-none-eabi-size >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends qemu-system-arm binutils-arm-none-eabi >/dev/null
+    apt_install qemu-system-arm binutils-arm-none-eabi
 fi
 qemu-system-arm --version | head -1
 
@@ -42,7 +42,7 @@ build() {
 step "format, lint, host-check unit tests"
 # `-p`, not `--all`: `--all` also formats the path dependencies (the root
 # workspace's crates), which are checked by the root's own lints.
-cargo fmt -p firmware-app -p firmware-microbit -p firmware-lm3s6965 -p firmware-host-check -- --check
+cargo fmt -p firmware-app -p firmware-board -p firmware-microbit -p firmware-lm3s6965 -p firmware-host-check -- --check
 # The board builds lint firmware-app with each of its feature sets.
 for args in \
     "-p firmware-microbit --target thumbv6m-none-eabi" \
@@ -50,6 +50,7 @@ for args in \
     "-p firmware-microbit --target thumbv6m-none-eabi --no-default-features --features metrics" \
     "-p firmware-microbit --target thumbv6m-none-eabi --features text" \
     "-p firmware-lm3s6965 --target thumbv7m-none-eabi" \
+    "-p firmware-board --target thumbv6m-none-eabi" \
     "-p firmware-lm3s6965 --target thumbv7m-none-eabi --no-default-features" \
     "-p firmware-lm3s6965 --target thumbv7m-none-eabi --features text" \
     "-p firmware-host-check --all-targets"; do

@@ -7,8 +7,9 @@
 #
 # Environment: FUZZ_SECONDS (default 60), BENCH=0 to skip the benchmark.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-PROMETHEUS_CLIENT_VERSION=0.21.1
 CARGO_FUZZ_VERSION=0.13.1
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 
@@ -19,15 +20,10 @@ step() { printf '\n==> [%4ds] %s\n' "$(( SECONDS - started ))" "$*"; }
 
 step "tools"
 if ! command -v promtool >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    apt_install prometheus
 fi
 promtool --version 2>&1 | head -n1
-if ! python3 -m pip show prometheus_client 2>/dev/null | grep -qx "Version: $PROMETHEUS_CLIENT_VERSION"; then
-    python3 -m pip install --quiet --disable-pip-version-check "prometheus_client==$PROMETHEUS_CLIENT_VERSION"
-fi
-echo "prometheus_client $PROMETHEUS_CLIENT_VERSION"
+pip_prometheus_client
 rustup target add thumbv6m-none-eabi
 rustup component add llvm-tools
 if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then

@@ -13,6 +13,8 @@
 # (promtool unit tests of the rules themselves: .ci/steps/slo-rules.sh.)
 # Exits non-zero on any failure.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 start=$SECONDS
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,15 +24,7 @@ step() { printf '\n== %s (%ds)\n' "$*" "$((SECONDS - start))"; }
 
 step "tools"
 if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    # On a host with systemd the package starts a server on :9090; the tests
-    # start their own on free ports.
-    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-        $sudo systemctl stop prometheus || true
-    fi
+    apt_install prometheus
 fi
 prometheus --version 2>&1 | head -n 1
 promtool --version 2>&1 | head -n 1

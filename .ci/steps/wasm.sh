@@ -9,6 +9,8 @@
 #   - Debian's prometheus-pushgateway.
 # Needs node >= 20.18.1 (miniflare's undici) and npm on PATH.
 set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 root="$PWD"
@@ -43,15 +45,7 @@ echo "node $(node --version)"
 (cd wasm-demo && npm ci --no-audit --no-fund --loglevel=error)
 
 if ! command -v prometheus-pushgateway >/dev/null 2>&1; then
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends prometheus-pushgateway
-  # On a host with systemd the package starts a gateway on :9091; the tests
-  # start their own on a free port.
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus-pushgateway 2>/dev/null; then
-    $sudo systemctl stop prometheus-pushgateway || true
-  fi
+  apt_install prometheus-pushgateway
 fi
 prometheus-pushgateway --version 2>&1 | head -n 1
 

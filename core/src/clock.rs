@@ -157,10 +157,7 @@ pub fn is_available() -> bool {
     CLOCK.get().is_some() || default_now().is_some()
 }
 
-#[cfg(all(
-    feature = "std",
-    not(all(target_arch = "wasm32", target_os = "unknown"))
-))]
+#[cfg(omnimetrics_std_clock)]
 mod std_clock {
     /// The default clock on `std` targets: the monotonic clock
     /// `std::time::Instant` reads.
@@ -223,10 +220,7 @@ mod std_clock {
     }
 }
 
-#[cfg(all(
-    feature = "std",
-    not(all(target_arch = "wasm32", target_os = "unknown"))
-))]
+#[cfg(omnimetrics_std_clock)]
 pub use std_clock::StdClock;
 
 /// A clock that reads the CPU's cycle counter: the fast clock for servers.
@@ -314,17 +308,7 @@ impl Clock for FastClock {
 }
 
 /// The cycle counters behind [`FastClock`].
-#[cfg(all(
-    feature = "std",
-    not(target_env = "sgx"),
-    any(
-        target_arch = "x86_64",
-        all(
-            target_arch = "aarch64",
-            any(target_os = "linux", target_os = "android", target_os = "macos")
-        )
-    )
-))]
+#[cfg(omnimetrics_cycle_counter)]
 mod fast {
     use portable_atomic::{AtomicU64, Ordering::Relaxed};
     use std::sync::OnceLock;
@@ -493,17 +477,7 @@ mod fast {
 }
 
 /// No cycle counter here: [`FastClock`] is the default clock.
-#[cfg(not(all(
-    feature = "std",
-    not(target_env = "sgx"),
-    any(
-        target_arch = "x86_64",
-        all(
-            target_arch = "aarch64",
-            any(target_os = "linux", target_os = "android", target_os = "macos")
-        )
-    )
-)))]
+#[cfg(not(omnimetrics_cycle_counter))]
 mod fast {
     pub(super) const AVAILABLE: bool = false;
     #[inline(always)]
@@ -526,17 +500,11 @@ mod fast {
 
 #[inline]
 fn default_now() -> Option<u64> {
-    #[cfg(all(
-        feature = "std",
-        not(all(target_arch = "wasm32", target_os = "unknown"))
-    ))]
+    #[cfg(omnimetrics_std_clock)]
     {
         Some(Clock::now_nanos(&StdClock))
     }
-    #[cfg(not(all(
-        feature = "std",
-        not(all(target_arch = "wasm32", target_os = "unknown"))
-    )))]
+    #[cfg(not(omnimetrics_std_clock))]
     {
         None
     }

@@ -39,7 +39,7 @@ mod imp {
 /// This thread's stripe of every function's hot counters (see
 /// `function::STRIPES`): threads are numbered round-robin on their first
 /// instrumented call.
-#[cfg(all(feature = "std", target_pointer_width = "64"))]
+#[cfg(omnimetrics_striped)]
 #[inline(always)]
 pub(crate) fn stripe_index() -> usize {
     use core::cell::Cell;

@@ -184,17 +184,17 @@ impl Link {
 /// same function do not fight over the same cache lines; visiting sums
 /// the stripes. Elsewhere (microcontrollers, wasm) RAM matters more than
 /// cores: one stripe, no padding.
-#[cfg(all(feature = "std", target_pointer_width = "64"))]
+#[cfg(omnimetrics_striped)]
 pub(crate) const STRIPES: usize = 8;
 /// See above: one stripe where RAM matters more than cores.
-#[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+#[cfg(not(omnimetrics_striped))]
 pub(crate) const STRIPES: usize = 1;
 
 /// One copy of a function's hot counters. On servers each stripe owns its
 /// cache lines (128 bytes: the x86_64 prefetcher fetches lines in pairs,
 /// and some aarch64 cores have 128-byte lines).
 #[derive(Debug)]
-#[cfg_attr(all(feature = "std", target_pointer_width = "64"), repr(align(128)))]
+#[cfg_attr(omnimetrics_striped, repr(align(128)))]
 struct Stripe<const C: usize, const N: usize> {
     /// `[ok, error]` for calls with no instrumented caller.
     root: [AtomicU64; 2],
@@ -259,11 +259,11 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
     fn stripe(&self) -> &Stripe<C, N> {
         // `stripe_index` is below `STRIPES`; the modulo lets the compiler
         // drop the bounds check (a mask, as `STRIPES` is a power of two).
-        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        #[cfg(omnimetrics_striped)]
         {
             &self.stripes[crate::context::stripe_index() % STRIPES]
         }
-        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        #[cfg(not(omnimetrics_striped))]
         {
             &self.stripes[0]
         }
@@ -380,7 +380,7 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
 
     #[inline(always)]
     fn sum2(&self, f: impl Fn(&Stripe<C, N>) -> &[AtomicU64; 2]) -> [u64; 2] {
-        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        #[cfg(omnimetrics_striped)]
         {
             let mut out = [0u64; 2];
             for s in &self.stripes {
@@ -390,7 +390,7 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             }
             out
         }
-        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        #[cfg(not(omnimetrics_striped))]
         {
             load2(f(&self.stripes[0]))
         }
@@ -424,7 +424,7 @@ impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
     }
 
     fn histogram<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o [u64], u64) {
-        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        #[cfg(omnimetrics_striped)]
         {
             let (counts, mut sum) = self.stripes[0].histogram.read(out);
             for s in &self.stripes[1..] {
@@ -432,7 +432,7 @@ impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
             }
             (counts, sum)
         }
-        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        #[cfg(not(omnimetrics_striped))]
         {
             let (counts, sum) = self.stripes[0].histogram.read(out);
             (counts, sum)
@@ -440,7 +440,7 @@ impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
     }
 
     fn concurrent(&self) -> usize {
-        #[cfg(all(feature = "std", target_pointer_width = "64"))]
+        #[cfg(omnimetrics_striped)]
         {
             let sum = self
                 .stripes
@@ -451,7 +451,7 @@ impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
             // for one read; a gauge of running calls shows 0 then.
             if (sum as isize) < 0 { 0 } else { sum }
         }
-        #[cfg(not(all(feature = "std", target_pointer_width = "64")))]
+        #[cfg(not(omnimetrics_striped))]
         {
             self.stripes[0].concurrent.load(Relaxed)
         }

@@ -46,6 +46,18 @@ fn bad_total(text: &str, device: &str) -> f64 {
         .sum()
 }
 
+/// What the bridge serves, as Prometheus text (without going through HTTP).
+fn prometheus_text(bridge: &Bridge) -> String {
+    let mut text = String::new();
+    omnimetrics_sinks::text::encode(
+        &bridge.source(),
+        omnimetrics_exporter::Format::Prometheus,
+        &mut text,
+    )
+    .unwrap();
+    text
+}
+
 fn errors(text: &str, device: &str, function: &str) -> Option<f64> {
     sample(
         text,
@@ -298,13 +310,7 @@ fn a_reboot_restarts_the_counters_and_is_counted() {
     );
     // The device restarts: a new boot id, counters from zero.
     device.feed(&reports(200, 1, 0));
-    let mut text = String::new();
-    omnimetrics_sinks::text::encode(
-        &bridge.source(),
-        omnimetrics_exporter::Format::Prometheus,
-        &mut text,
-    )
-    .unwrap();
+    let text = prometheus_text(&bridge);
     assert_eq!(errors(&text, "dev", "read_sensor"), Some(0.0));
     assert_eq!(
         sample(
@@ -493,13 +499,7 @@ fn random_bytes_never_panic_and_stay_bounded() {
     assert_eq!(status.bad.iter().sum::<u64>(), status.decoder.bad);
     assert!(status.snapshot.is_some());
     // What is served is still valid text with the good frames' numbers.
-    let mut text = String::new();
-    omnimetrics_sinks::text::encode(
-        &bridge.source(),
-        omnimetrics_exporter::Format::Prometheus,
-        &mut text,
-    )
-    .unwrap();
+    let text = prometheus_text(&bridge);
     assert_eq!(errors(&text, "fuzz", "read_sensor"), Some(1.0));
 }
 

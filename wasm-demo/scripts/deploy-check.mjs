@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { compatibilityDate, demoDir, parseText, requireRealTools, total } from "./lib.mjs";
+import { demoDir, parseText, requireRealTools, total, workerOptions } from "./lib.mjs";
 
 requireRealTools("the wrangler dry-run deploy check");
 const { Miniflare } = await import("miniflare");
@@ -35,17 +35,13 @@ const wasm = files.find((f) => f.endsWith(".wasm"));
 assert.ok(main && wasm, `dist/ has a worker and a wasm module: ${files}`);
 console.log(`bundle: ${main} (${statSync(join(dist, main)).size} bytes), ${wasm} (${statSync(join(dist, wasm)).size} bytes)`);
 
-const mf = new Miniflare({
-  modules: true,
-  scriptPath: join(dist, main),
-  modulesRoot: dist,
-  modulesRules: [
-    { type: "ESModule", include: ["**/*.js"] },
-    { type: "CompiledWasm", include: ["**/*.wasm"] },
-  ],
-  compatibilityDate: compatibilityDate(),
-  bindings: { PUSHGATEWAY_URL: "", SERVICE_NAME: "deploy-check" },
-});
+const mf = new Miniflare(
+  workerOptions({
+    root: dist,
+    script: main,
+    bindings: { PUSHGATEWAY_URL: "", SERVICE_NAME: "deploy-check" },
+  }),
+);
 try {
   const item = await mf.dispatchFetch("http://demo.test/items/2");
   assert.equal(item.status, 200);

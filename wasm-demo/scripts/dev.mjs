@@ -5,7 +5,7 @@
 import { Miniflare } from "miniflare";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { compatibilityDate, demoDir, wranglerMain } from "./lib.mjs";
+import { demoDir, workerOptions } from "./lib.mjs";
 
 // The string [vars] of wrangler.toml (one `KEY = "value"` per line).
 function wranglerVars() {
@@ -21,19 +21,7 @@ for (const key of [...Object.keys(vars), "PUSH_AUTHORIZATION"]) {
   if (process.env[key] !== undefined) vars[key] = process.env[key];
 }
 const port = Number(process.env.PORT ?? 8787);
-const mf = new Miniflare({
-  modules: true,
-  scriptPath: join(demoDir, wranglerMain()),
-  modulesRoot: demoDir,
-  modulesRules: [
-    { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-    { type: "CompiledWasm", include: ["**/*.wasm"] },
-  ],
-  compatibilityDate: compatibilityDate(),
-  bindings: vars,
-  host: "127.0.0.1",
-  port,
-});
+const mf = new Miniflare(workerOptions({ bindings: vars, host: "127.0.0.1", port }));
 const url = await mf.ready;
 console.log(`demo worker on ${url} (try ${url}items/1 and ${url}metrics)`);
 console.log(`pushing to: ${vars.PUSHGATEWAY_URL || "(nowhere: PUSHGATEWAY_URL is empty)"}`);

@@ -11,10 +11,7 @@
 //
 // Needs `npm run build` first. Runs only with OMNIMETRICS_REAL_TOOLS=1.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import {
-  compatibilityDate,
-  demoDir,
   freePort,
   median,
   parseText,
@@ -24,7 +21,7 @@ import {
   startPushgateway,
   total,
   waitFor,
-  wranglerMain,
+  workerOptions,
 } from "./lib.mjs";
 
 requireRealTools("the workerd + Pushgateway end-to-end test");
@@ -104,17 +101,11 @@ function checkTotals(where, samples, want) {
 }
 
 function newWorker(bindings) {
-  return new Miniflare({
-    modules: true,
-    scriptPath: join(demoDir, wranglerMain()),
-    modulesRoot: demoDir,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: compatibilityDate(),
-    bindings: { PUSH_JOB: JOB, SERVICE_NAME: SERVICE, PUSH_TIMEOUT_MS: "5000", ...bindings },
-  });
+  return new Miniflare(
+    workerOptions({
+      bindings: { PUSH_JOB: JOB, SERVICE_NAME: SERVICE, PUSH_TIMEOUT_MS: "5000", ...bindings },
+    }),
+  );
 }
 
 async function send(mf, method, path, wantStatus) {

@@ -154,6 +154,24 @@ export function wranglerMain() {
   return m[1];
 }
 
+// Miniflare options that run a worker from `root` as wrangler would: its
+// ES modules and compiled wasm modules, the compatibility date of
+// wrangler.toml, and `extra` (bindings, host, port) on top. `script` is
+// the worker's entry, relative to `root` (default: wrangler.toml's main).
+export function workerOptions({ root = demoDir, script = wranglerMain(), ...extra } = {}) {
+  return {
+    modules: true,
+    scriptPath: join(root, script),
+    modulesRoot: root,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: compatibilityDate(),
+    ...extra,
+  };
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];

@@ -65,7 +65,7 @@ pub(crate) trait ReadHistogram: Sync {
     fn read<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o mut [u64], u64);
 }
 
-#[cfg(all(feature = "std", target_pointer_width = "64"))]
+#[cfg(omnimetrics_striped)]
 impl<const N: usize> HistogramCell<N> {
     /// Adds (wrapping) the per-bucket counts, finite then `+Inf`, to `out`
     /// (as many as fit); returns the sum. For summing stripes.

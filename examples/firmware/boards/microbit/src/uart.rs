@@ -1,16 +1,12 @@
-//! The nRF51 UART as an [`embedded_io::Write`], so that any encoder written
-//! against `embedded-io` can report over it.
+//! The nRF51 UART's transmitter (`firmware_board::Serial` makes it an
+//! `embedded_io::Write`).
 //!
-//! Blocking and byte by byte: start the transmitter once, then for each byte
-//! clear `EVENTS_TXDRDY`, write `TXD` and wait for the event. No interrupts,
-//! no buffer: a report is written between control cycles, where blocking is
-//! fine. The pin and baud-rate registers are set as on a real micro:bit
-//! (TX on P0.24, 115200 baud); QEMU ignores them.
+//! Start the transmitter once, then for each byte clear `EVENTS_TXDRDY`,
+//! write `TXD` and wait for the event. The pin and baud-rate registers are
+//! set as on a real micro:bit (TX on P0.24, 115200 baud); QEMU ignores them.
 
-use core::cell::Cell;
-use core::convert::Infallible;
 use core::ptr;
-use critical_section::Mutex;
+use firmware_board::{Taken, Transmit};
 
 const BASE: usize = 0x4000_2000;
 const TASKS_STARTTX: usize = 0x008;
@@ -42,13 +38,12 @@ pub(crate) struct Uart {
     _owned: (),
 }
 
-static TAKEN: Mutex<Cell<bool>> = Mutex::new(Cell::new(false));
+static TAKEN: Taken = Taken::new();
 
 impl Uart {
     /// Configures and starts the transmitter; `None` if it was taken before.
     pub(crate) fn take() -> Option<Self> {
-        let first = critical_section::with(|cs| !TAKEN.borrow(cs).replace(true));
-        if !first {
+        if !TAKEN.first() {
             return None;
         }
         write_reg(PSELTXD, TX_PIN);
@@ -57,28 +52,12 @@ impl Uart {
         write_reg(TASKS_STARTTX, 1);
         Some(Self { _owned: () })
     }
+}
 
+impl Transmit for Uart {
     fn send(&mut self, byte: u8) {
         write_reg(EVENTS_TXDRDY, 0);
         write_reg(TXD, u32::from(byte));
         while read_reg(EVENTS_TXDRDY) == 0 {}
-    }
-}
-
-impl embedded_io::ErrorType for Uart {
-    type Error = Infallible;
-}
-
-impl embedded_io::Write for Uart {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
-        for &b in buf {
-            self.send(b);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> Result<(), Infallible> {
-        // Every byte waited for its TXDRDY event.
-        Ok(())
     }
 }
