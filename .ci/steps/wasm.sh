@@ -57,11 +57,11 @@ step "wasm-bindgen tests under node"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked --target wasm32-unknown-unknown -p omnimetrics-wasm
 
-step "worker helpers (node --test)"
-(cd wasm-demo && node --test test/)
-
 step "build (cargo, wasm-bindgen, wasm-opt)"
 (cd wasm-demo && node scripts/build.mjs)
+
+step "worker helpers and the built module in node (node --test)"
+(cd wasm-demo && node --test test/)
 
 step "end to end: workerd + Pushgateway"
 (cd wasm-demo && node scripts/e2e.mjs)

@@ -123,8 +123,6 @@ pub enum RegisterError {
     /// Another registered metric has the same family name; this one is not
     /// exported (a family must appear once).
     DuplicateName(&'static str),
-    /// The name is one the instrumented functions export.
-    ReservedName(&'static str),
 }
 
 impl fmt::Display for RegisterError {
@@ -134,22 +132,11 @@ impl fmt::Display for RegisterError {
                 f,
                 "a metric named `{n}` is already registered; give each static metric its own name"
             ),
-            Self::ReservedName(n) => write!(
-                f,
-                "`{n}` is a name omnimetrics exports for instrumented functions; choose another"
-            ),
         }
     }
 }
 
 impl core::error::Error for RegisterError {}
-
-const RESERVED: [&str; 4] = [
-    "function_calls",
-    "function_calls_duration_seconds",
-    "function_calls_concurrent",
-    "build_info",
-];
 
 /// Registers a user metric. Idempotent for the same metric.
 pub(crate) fn register_metric(
@@ -171,10 +158,6 @@ pub(crate) fn register_metric(
         };
     }
     let name = family.name();
-    if RESERVED.contains(&name) {
-        node.state.store(REJECTED, Ordering::Release);
-        return Err(RegisterError::ReservedName(name));
-    }
     // Two threads registering two metrics of the same name at the same
     // moment could both pass this check; it is a programming error either
     // way, and the encoders still see both families.

@@ -13,6 +13,7 @@
 
 use crate::function::FunctionDesc;
 use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
 use core::ptr;
 use portable_atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -45,9 +46,15 @@ pub trait ResultLabel {
 /// `result_labels` tracks.
 pub const DEFAULT_LABELLED_SERIES: usize = 8;
 
+/// A slot's key: caller (null for none), whether the call failed, label.
+type Key = (*const FunctionDesc, bool, &'static str);
+
 struct Slot {
     ready: AtomicBool,
-    key: UnsafeCell<(*const FunctionDesc, bool, &'static str)>,
+    /// Uninitialised until the slot is claimed: an empty table is then all
+    /// zero bytes, which a static keeps in `.bss` (no flash, no data
+    /// segment of the `.wasm`), where an initial `""` would not be.
+    key: UnsafeCell<MaybeUninit<Key>>,
     count: AtomicU64,
 }
 
@@ -83,7 +90,7 @@ impl<const M: usize> VariantTable<M> {
             slots: [const {
                 Slot {
                     ready: AtomicBool::new(false),
-                    key: UnsafeCell::new((ptr::null(), false, "")),
+                    key: UnsafeCell::new(MaybeUninit::uninit()),
                     count: AtomicU64::new(0),
                 }
             }; M],
@@ -103,14 +110,16 @@ impl<const M: usize> VariantTable<M> {
             |s| {
                 // SAFETY: claimed slots only (see `find_or_claim`) and the
                 // `Sync` impl.
-                let (c, e, l) = unsafe { *s.key.get() };
+                let (c, e, l) = unsafe { (*s.key.get()).assume_init() };
                 // Labels come from a derive as `&'static str` literals: the
                 // same pointer settles most comparisons.
                 c == caller && e == is_err && (ptr::eq(l, label) || l == label)
             },
-            // SAFETY: the only claimer, inside the critical section;
-            // readers ignore the slot until it is published.
-            |s| unsafe { *s.key.get() = (caller, is_err, label) },
+            |s| {
+                // SAFETY: the only claimer, inside the critical section;
+                // readers ignore the slot until it is published.
+                unsafe { (*s.key.get()).write((caller, is_err, label)) };
+            },
         );
         match slot {
             Some(s) => {
@@ -132,9 +141,10 @@ pub trait VariantStorage: Sync {
 impl<const M: usize> VariantStorage for VariantTable<M> {
     fn each(&self, f: &mut dyn FnMut(Option<&'static FunctionDesc>, bool, &'static str, u64)) {
         for s in &self.slots {
-            if s.ready.load(Ordering::Acquire) {
-                // SAFETY: see the `Sync` impl.
-                let (c, e, l) = unsafe { *s.key.get() };
+            if crate::claim::is_ready(&s.ready) {
+                // SAFETY: see the `Sync` impl (a ready slot's key was
+                // written).
+                let (c, e, l) = unsafe { (*s.key.get()).assume_init() };
                 // SAFETY: the caller is null or a `&'static FunctionDesc`.
                 let caller = unsafe { c.as_ref() };
                 f(caller, e, l, s.count.load(Ordering::Relaxed));

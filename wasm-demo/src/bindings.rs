@@ -26,8 +26,7 @@
 //! | `setServiceName(len): boolean` | `service_name` of every series (the input); once per isolate |
 //! | `metricsText(): number` | writes Prometheus text 0.0.4 |
 //! | `metricsOpenMetrics(): number` | writes OpenMetrics 1.0 text |
-//! | `metricsFor(len): number` | writes the format the `Accept` header in the input asks for (empty: none) |
-//! | `contentTypeFor(len): number` | writes its `Content-Type` |
+//! | `metricsFor(len): number` | writes the `Content-Type` of the format the `Accept` header in the input asks for (empty: none), then the snapshot in it; returns the snapshot's length |
 //! | `metricsFrames(): number` | writes postcard+COBS frames (description when due, then values) |
 //! | `setFrameBootId(id: number)` | boot id of the frames (say, a random per-isolate number); restarts the frame stream |
 //! | `enablePushMetrics()` | exports the push counters at zero |
@@ -38,8 +37,8 @@
 
 use crate::buffer::{Buffer, OutOfMemory};
 use crate::clock::{HostClock, ManualClock, host_has_performance};
+use crate::utf8::str_of;
 use crate::{demo, export, push};
-use alloc::string::String;
 use core::cell::Cell;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -97,7 +96,7 @@ fn produce(write: impl FnOnce(&mut Buffer) -> Result<(), OutOfMemory>) -> usize 
 fn two_strs(input: &[u8], first: usize, second: usize) -> Option<(&str, &str)> {
     let (a, rest) = input.split_at_checked(first)?;
     let b = rest.get(..second)?;
-    Some((core::str::from_utf8(a).ok()?, core::str::from_utf8(b).ok()?))
+    Some((str_of(a)?, str_of(b)?))
 }
 
 /// Makes room for `len` bytes of input, which the host writes before its
@@ -149,20 +148,16 @@ pub fn set_time_millis(ms: f64) {
 /// fit in memory.
 #[wasm_bindgen(js_name = setServiceName)]
 pub fn set_service_name(len: usize) -> bool {
-    // The input buffer itself becomes the name, kept for the life of the
-    // isolate (leaked below, once at most); the next input gets a new one.
-    let mut bytes = with(&INPUT, core::mem::take).into_bytes();
-    if len > bytes.len() {
+    if NAMED.load(Ordering::Relaxed) {
         return false;
     }
-    bytes.truncate(len);
-    let Ok(name) = String::from_utf8(bytes) else {
+    // The input buffer's block becomes the name, kept for the life of the
+    // isolate (once at most); the next input gets a new one.
+    let Some(name) = with(&INPUT, |input| input.leak_str(len)) else {
         return false;
     };
-    if NAMED.swap(true, Ordering::Relaxed) {
-        return false;
-    }
-    omnimetrics::set_service_name(name.leak()).is_ok()
+    NAMED.store(true, Ordering::Relaxed);
+    omnimetrics::set_service_name(name).is_ok()
 }
 
 /// Writes the snapshot as Prometheus text 0.0.4; returns its length.
@@ -177,21 +172,23 @@ pub fn metrics_openmetrics() -> usize {
     produce(|out| export::text(Format::OpenMetrics, out))
 }
 
-/// Writes the snapshot in the format the `Accept` header in the `len`
-/// bytes of input asks for (none when empty or not UTF-8); returns its
-/// length.
+/// Answers a scrape whose `Accept` header is the `len` bytes of input (none
+/// when empty or not UTF-8): writes the `Content-Type` of the format it
+/// asks for, then the snapshot in that format; returns the length of the
+/// snapshot, which ends the output (the content type is what comes before
+/// it). One negotiation for both, so the two always agree.
 #[wasm_bindgen(js_name = metricsFor)]
 pub fn metrics_for(len: usize) -> usize {
     let format = negotiate_input(len);
-    produce(|out| export::text(format, out))
-}
-
-/// Writes the `Content-Type` of what `metricsFor(len)` writes; returns its
-/// length.
-#[wasm_bindgen(js_name = contentTypeFor)]
-pub fn content_type_for(len: usize) -> usize {
-    let format = negotiate_input(len);
-    produce(|out| out.push(format.content_type().as_bytes()))
+    let content_type = format.content_type().as_bytes();
+    let total = produce(|out| {
+        out.push(content_type)?;
+        export::text(format, out)
+    });
+    if total == OUT_OF_MEMORY {
+        return total;
+    }
+    total.saturating_sub(content_type.len())
 }
 
 /// The format the `Accept` header in the `len` bytes of input asks for.

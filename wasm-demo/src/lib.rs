@@ -15,6 +15,7 @@
 //! - [`buffer`]: the byte buffers strings and results cross the JS
 //!   boundary in (`worker/adapter.mjs` is the JS side);
 //! - [`push`]: push outcome counters that travel with the snapshot;
+//! - [`utf8`]: the check that the host's strings are UTF-8;
 //! - [`demo`]: the demo's instrumented application;
 //! - on `wasm32` only, the JS API (listed in the README and in the
 //!   `bindings` module) and the module's runtime (allocator, panic handler,
@@ -49,11 +50,18 @@ pub mod clock;
 pub mod demo;
 pub mod export;
 pub mod push;
+pub mod utf8;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
+// The module's allocator (without `std`), and its tests on the host.
+#[cfg(any(
+    all(target_arch = "wasm32", not(feature = "std")),
+    all(test, not(target_arch = "wasm32"))
+))]
+mod arena;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod host_tests;

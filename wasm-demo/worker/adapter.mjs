@@ -65,8 +65,17 @@ export function adapter(raw, memory) {
     setServiceName: (name) => raw.setServiceName(...input(name)),
     metricsText: () => text(raw.metricsText()),
     metricsOpenMetrics: () => text(raw.metricsOpenMetrics()),
-    metricsFor: (accept) => text(raw.metricsFor(...input(accept))),
-    contentTypeFor: (accept) => text(raw.contentTypeFor(...input(accept))),
+    // A scrape's answer: the format `accept` (an Accept header) asks for,
+    // and its Content-Type.
+    metricsFor(accept) {
+      const bodyLen = raw.metricsFor(...input(accept));
+      const all = output(bodyLen === OUT_OF_MEMORY ? bodyLen : raw.outputLen());
+      const at = all.length - bodyLen;
+      return {
+        contentType: decoder.decode(all.subarray(0, at)),
+        body: decoder.decode(all.subarray(at)),
+      };
+    },
     // A copy: the module reuses its output buffer on the next call.
     metricsFrames: () => output(raw.metricsFrames()).slice(),
     setFrameBootId: (id) => raw.setFrameBootId(id),

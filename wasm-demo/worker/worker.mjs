@@ -53,8 +53,8 @@ export default {
     const url = new URL(request.url);
 
     if (url.pathname === "/metrics") {
-      const accept = request.headers.get("accept");
-      return text(om.metricsFor(accept), 200, state, om.contentTypeFor(accept));
+      const scrape = om.metricsFor(request.headers.get("accept"));
+      return text(scrape.body, 200, state, scrape.contentType);
     }
     if (url.pathname === "/metrics/frames") {
       return new Response(om.metricsFrames(), {

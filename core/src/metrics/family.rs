@@ -14,7 +14,7 @@ use super::MetricFamily;
 use super::counter::CounterCell;
 use super::gauge::GaugeCell;
 use super::histogram::{HistogramCell, HistogramRef, ReadHistogram, counts_buf};
-use super::names::{check_label_name, check_metric_name, counter_family};
+use super::names::{check_family_name, check_label_name, counter_family};
 use crate::buckets::Buckets;
 use crate::registry::{MetricNode, RegisterError, register_metric};
 use crate::visit::{FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue};
@@ -184,7 +184,7 @@ impl<M: Member, const L: usize, const VLEN: usize> Slot<M, L, VLEN> {
     };
 
     fn values(&self) -> Option<&[heapless::String<VLEN>; L]> {
-        if self.ready.load(Ordering::Acquire) {
+        if crate::claim::is_ready(&self.ready) {
             // SAFETY: see the `Sync` impl.
             Some(unsafe { &*self.values.get() })
         } else {
@@ -299,7 +299,7 @@ impl<M: Member, const L: usize, const CAP: usize, const VLEN: usize> Family<M, L
         label_names: [&'static str; L],
         config: M::Config,
     ) -> Self {
-        check_metric_name(name);
+        check_family_name(name);
         let mut i = 0;
         while i < L {
             check_label_name(label_names[i]);

@@ -1,7 +1,7 @@
 //! `Gauge`: an `i64` that goes up and down.
 
 use super::MetricFamily;
-use super::names::check_metric_name;
+use super::names::check_family_name;
 use crate::registry::{MetricNode, RegisterError, register_metric};
 use crate::visit::{FamilyDesc, MetricKind, Series, SeriesValue};
 use portable_atomic::{AtomicI64, Ordering::Relaxed};
@@ -72,7 +72,7 @@ pub struct Gauge {
 impl Gauge {
     /// A gauge named `name`. Invalid names do not compile.
     pub const fn new(name: &'static str, help: &'static str) -> Self {
-        check_metric_name(name);
+        check_family_name(name);
         Self {
             node: MetricNode::new(),
             name,

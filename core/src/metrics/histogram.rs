@@ -1,7 +1,7 @@
 //! `Histogram`: counts of values per bucket, with their sum.
 
 use super::MetricFamily;
-use super::names::check_metric_name;
+use super::names::check_family_name;
 use crate::buckets::{Buckets, MAX_BUCKETS, bucket_index};
 use crate::registry::{MetricNode, RegisterError, register_metric};
 use crate::visit::{FamilyDesc, HistogramSample, MetricKind, Series, SeriesValue};
@@ -187,7 +187,7 @@ pub struct Histogram<const N: usize> {
 impl<const N: usize> Histogram<N> {
     /// A histogram named `name` over `buckets`. Invalid names do not compile.
     pub const fn new(name: &'static str, help: &'static str, buckets: Buckets<N>) -> Self {
-        check_metric_name(name);
+        check_family_name(name);
         Self {
             node: MetricNode::new(),
             name,

@@ -1,4 +1,49 @@
-//! Compile-time checks of metric and label names (SPEC's grammar).
+//! Compile-time checks of metric and label names (SPEC's grammar, and the
+//! family names the instrumented functions export).
+
+use crate::live::names;
+
+/// The families of instrumented functions and `build_info`: a user metric
+/// of one of these names would make a family appear twice.
+const RESERVED: [&str; 4] = [
+    names::CALLS,
+    names::DURATION,
+    names::CONCURRENT,
+    names::BUILD_INFO,
+];
+
+/// A family name: a valid metric name, and not one of [`RESERVED`]. (At
+/// compile time, where a runtime check would cost every program that
+/// registers a metric its code.)
+pub(crate) const fn check_family_name(family: &str) {
+    check_metric_name(family);
+    let mut i = 0;
+    while i < RESERVED.len() {
+        if bytes_eq(family.as_bytes(), RESERVED[i].as_bytes()) {
+            panic!(
+                "omnimetrics: `function_calls`, `function_calls_duration_seconds`, \
+                 `function_calls_concurrent` and `build_info` are the families of \
+                 instrumented functions; give the metric another name"
+            );
+        }
+        i += 1;
+    }
+}
+
+/// `a == b`, in a `const fn`.
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// `[a-zA-Z_:][a-zA-Z0-9_:]*`, not starting with `__`.
 pub(crate) const fn check_metric_name(name: &str) {
@@ -56,6 +101,13 @@ pub(crate) const fn check_label_name(name: &str) {
 
 /// The family name of a counter: its name without a trailing `_total`.
 pub(crate) const fn counter_family(name: &'static str) -> &'static str {
+    let family = strip_total(name);
+    check_family_name(family);
+    family
+}
+
+/// `name` without a trailing `_total` (all of it if that is all it is).
+const fn strip_total(name: &'static str) -> &'static str {
     check_metric_name(name);
     let b = name.as_bytes();
     let suffix = b"_total";
@@ -81,6 +133,8 @@ pub(crate) const fn counter_family(name: &'static str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
+
     use super::*;
 
     #[test]
@@ -100,5 +154,22 @@ mod tests {
     #[should_panic(expected = "must match")]
     fn bad_metric_name() {
         check_metric_name("a-b");
+    }
+
+    #[test]
+    fn families_of_instrumented_functions_are_reserved() {
+        for name in [
+            "function_calls",
+            "function_calls_total",
+            "function_calls_duration_seconds",
+            "function_calls_concurrent",
+            "build_info",
+        ] {
+            let family = std::panic::catch_unwind(|| counter_family(name));
+            assert!(family.is_err(), "{name}");
+        }
+        check_family_name("function_calls_x");
+        check_family_name("build_infos");
+        assert_eq!(counter_family("function_call_total"), "function_call");
     }
 }

@@ -61,10 +61,7 @@ export function readExports() {
     negotiated: om().metricsFor(
       "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3",
     ),
-    negotiatedType: om().contentTypeFor(
-      "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3",
-    ),
-    defaultType: om().contentTypeFor(undefined),
+    default: om().metricsFor(undefined),
     frames: om().metricsFrames(),
     framesAgain: om().metricsFrames(),
   };
@@ -128,7 +125,10 @@ export function rawMisuse() {
   write([0xc3]);
   const badName = raw.setServiceName(1);
   write([0x61]);
-  const badAcceptType = readOutput(raw.contentTypeFor(1000));
+  // An Accept header longer than the input: none, so text 0.0.4.
+  const badAcceptLen = raw.metricsFor(1000);
+  const badAccept = readOutput(raw.outputLen());
+  const badAcceptType = badAccept.slice(0, badAccept.length - badAcceptLen);
   const hugeInput = raw.inputBuffer(0xfffffff0);
   const afterStatus = om().handle("GET", "/").status;
   return { notUtf8Status, notUtf8Body, tooLongStatus, badName, badAcceptType, hugeInput, afterStatus };

@@ -208,15 +208,19 @@ fn exports_reach_js_in_every_encoding() {
     let om = string(&got, "openMetrics");
     assert!(om.ends_with("# EOF\n"), "{om}");
     assert!(om.contains("# TYPE function_calls counter\n"));
-    assert!(string(&got, "negotiated").ends_with("# EOF\n"));
+    let negotiated = get(&got, "negotiated");
+    assert!(string(&negotiated, "body").ends_with("# EOF\n"));
     assert_eq!(
-        string(&got, "negotiatedType"),
+        string(&negotiated, "contentType"),
         "application/openmetrics-text; version=1.0.0; charset=utf-8"
     );
+    let default = get(&got, "default");
     assert_eq!(
-        string(&got, "defaultType"),
+        string(&default, "contentType"),
         "text/plain; version=0.0.4; charset=utf-8"
     );
+    assert!(string(&default, "body").starts_with("# HELP "));
+    assert!(!string(&default, "body").contains("# EOF"));
 
     // Frames arrive in JS as Uint8Array and decode back to the registry.
     let frames: Vec<u8> = js_sys::Uint8Array::new(&get(&got, "frames")).to_vec();
