@@ -14,7 +14,7 @@ use super::MetricFamily;
 use super::counter::CounterCell;
 use super::gauge::GaugeCell;
 use super::histogram::{HistogramCell, HistogramRef, ReadHistogram, counts_buf};
-use super::names::{check_family_name, check_label_name, counter_family};
+use super::names::{check_family_name, check_label_name, const_str_eq, counter_family};
 use crate::buckets::Buckets;
 use crate::registry::{MetricNode, RegisterError, register_metric};
 use crate::visit::{FamilyDesc, HistogramSample, Label, MetricKind, Series, SeriesValue};
@@ -398,21 +398,6 @@ impl<M: Member, const L: usize, const CAP: usize, const VLEN: usize> Family<M, L
     pub fn register(&'static self) -> Result<(), RegisterError> {
         register_metric(&self.node, self)
     }
-}
-
-const fn const_str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 impl<M: Member, const L: usize, const CAP: usize, const VLEN: usize> MetricFamily

@@ -19,7 +19,7 @@ pub(crate) const fn check_family_name(family: &str) {
     check_metric_name(family);
     let mut i = 0;
     while i < RESERVED.len() {
-        if bytes_eq(family.as_bytes(), RESERVED[i].as_bytes()) {
+        if const_str_eq(family, RESERVED[i]) {
             panic!(
                 "omnimetrics: `function_calls`, `function_calls_duration_seconds`, \
                  `function_calls_concurrent` and `build_info` are the families of \
@@ -31,7 +31,8 @@ pub(crate) const fn check_family_name(family: &str) {
 }
 
 /// `a == b`, in a `const fn`.
-const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
     }
