@@ -10,20 +10,6 @@
 
 use portable_atomic::{AtomicBool, Ordering};
 
-/// Whether a slot was claimed and published: `ready.load(Acquire)`,
-/// written as a relaxed load and an acquire fence (which synchronise with
-/// the same `Release` store). Every other `AtomicBool` load of the crate is
-/// relaxed, so where `portable-atomic`'s `load` is not inlined (wasm, a
-/// Cortex-M0 built for size) the compiler sees one constant ordering and
-/// links no check of it, with its panic message (see also `registry`'s
-/// `load_acquire`).
-#[inline(always)]
-pub(crate) fn is_ready(ready: &AtomicBool) -> bool {
-    let ready = ready.load(Ordering::Relaxed);
-    portable_atomic::fence(Ordering::Acquire);
-    ready
-}
-
 /// What a scan found.
 enum Scan<'a, S> {
     Found(&'a S),
@@ -38,7 +24,7 @@ fn scan<'a, S>(
     matches: &impl Fn(&S) -> bool,
 ) -> Scan<'a, S> {
     for s in slots {
-        if !is_ready(ready(s)) {
+        if !crate::acquire::bool(ready(s)) {
             return Scan::Free(s);
         }
         if matches(s) {

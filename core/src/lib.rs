@@ -65,6 +65,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod acquire;
 mod buckets;
 mod call;
 mod claim;

@@ -53,14 +53,7 @@ impl<T: Copy> SetOnce<T> {
 
     #[inline]
     pub(crate) fn get(&self) -> Option<T> {
-        // A relaxed load and an acquire fence, as in `registry`'s
-        // `load_acquire`: every other `AtomicU8` load of the crate is
-        // relaxed, so where `portable-atomic`'s `load` is not inlined (wasm,
-        // a Cortex-M0 built for size) no check of the ordering, with its
-        // panic message, is linked.
-        let state = self.state.load(Ordering::Relaxed);
-        portable_atomic::fence(Ordering::Acquire);
-        if state == READY {
+        if crate::acquire::u8(&self.state) == READY {
             // SAFETY: READY is published after the write completed (Release /
             // Acquire pair), and the value is never written again.
             Some(unsafe { (*self.value.get()).assume_init_read() })

@@ -46,27 +46,14 @@ pub fn register_function(desc: &'static FunctionDesc) {
 
 /// Every registered instrumented function, newest first.
 pub fn functions() -> impl Iterator<Item = &'static FunctionDesc> {
-    let mut next = load_acquire(&FUNCTIONS).cast_const();
+    let mut next = crate::acquire::ptr(&FUNCTIONS).cast_const();
     core::iter::from_fn(move || {
         // SAFETY: the list holds only addresses of `&'static FunctionDesc`,
         // published with Release after their `next` was written.
         let desc: &'static FunctionDesc = unsafe { next.as_ref() }?;
-        next = load_acquire(&desc.storage().link().next).cast_const();
+        next = crate::acquire::ptr(&desc.storage().link().next).cast_const();
         Some(desc)
     })
-}
-
-/// `p.load(Acquire)`, written as a relaxed load and an acquire fence (which
-/// synchronises with the same release stores). Every other pointer load
-/// of the crate is relaxed, so on targets where `portable-atomic`'s `load`
-/// is not inlined (a Cortex-M0 built for size) the compiler sees one
-/// constant ordering and drops the check, and panic message, for an
-/// invalid one.
-#[inline(always)]
-fn load_acquire<T>(p: &AtomicPtr<T>) -> *mut T {
-    let v = p.load(Ordering::Relaxed);
-    portable_atomic::fence(Ordering::Acquire);
-    v
 }
 
 /// The registration slot inside every user-defined metric.
@@ -149,9 +136,7 @@ pub(crate) fn register_metric(
         .is_err()
     {
         // Registered, rejected, or being registered by another thread.
-        let state = node.state.load(Ordering::Relaxed);
-        // (Acquire as a fence: see `load_acquire`.)
-        portable_atomic::fence(Ordering::Acquire);
+        let state = crate::acquire::u8(&node.state);
         return match state {
             REJECTED => Err(RegisterError::DuplicateName(family.name())),
             _ => Ok(()),
@@ -183,11 +168,11 @@ pub(crate) fn register_metric(
 
 /// Every registered user metric, newest first.
 pub(crate) fn metric_families() -> impl Iterator<Item = &'static dyn MetricFamily> {
-    let mut next = load_acquire(&METRICS).cast_const();
+    let mut next = crate::acquire::ptr(&METRICS).cast_const();
     core::iter::from_fn(move || {
         // SAFETY: the list holds only addresses of `&'static MetricNode`.
         let node: &'static MetricNode = unsafe { next.as_ref() }?;
-        next = load_acquire(&node.next).cast_const();
+        next = crate::acquire::ptr(&node.next).cast_const();
         node.family()
     })
 }

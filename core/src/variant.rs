@@ -141,7 +141,7 @@ pub trait VariantStorage: Sync {
 impl<const M: usize> VariantStorage for VariantTable<M> {
     fn each(&self, f: &mut dyn FnMut(Option<&'static FunctionDesc>, bool, &'static str, u64)) {
         for s in &self.slots {
-            if crate::claim::is_ready(&s.ready) {
+            if crate::acquire::bool(&s.ready) {
                 // SAFETY: see the `Sync` impl (a ready slot's key was
                 // written).
                 let (c, e, l) = unsafe { (*s.key.get()).assume_init() };

@@ -184,7 +184,7 @@ impl<M: Member, const L: usize, const VLEN: usize> Slot<M, L, VLEN> {
     };
 
     fn values(&self) -> Option<&[heapless::String<VLEN>; L]> {
-        if crate::claim::is_ready(&self.ready) {
+        if crate::acquire::bool(&self.ready) {
             // SAFETY: see the `Sync` impl.
             Some(unsafe { &*self.values.get() })
         } else {
