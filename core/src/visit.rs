@@ -187,12 +187,26 @@ impl<V: Visitor + ?Sized> Visitor for &mut V {
 /// Something that can be walked: the live [`registry`](crate::registry()) or
 /// an owned [`Snapshot`](crate::Snapshot).
 pub trait Source {
+    /// Whether every family, label and unit name this source hands out
+    /// already follows SPEC's grammar (`[a-zA-Z_:][a-zA-Z0-9_:]*` for
+    /// families, `[a-zA-Z_][a-zA-Z0-9_]*` for labels and units), so that
+    /// encoders may write names as they are instead of checking and
+    /// sanitising each one. Only a source whose names cannot be anything
+    /// else may say `true`; an encoder that trusts a wrong `true` writes
+    /// output a parser rejects. The default, `false`, is always safe.
+    ///
+    /// The live registry says `true`: its names are constants of this
+    /// crate or were checked when the metric was declared.
+    const VALID_NAMES: bool = false;
+
     /// Calls `visitor` for every family and series, families in a stable
     /// order, each family once.
     fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error>;
 }
 
 impl<S: Source + ?Sized> Source for &S {
+    const VALID_NAMES: bool = S::VALID_NAMES;
+
     fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error> {
         (**self).visit(visitor)
     }

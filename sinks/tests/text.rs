@@ -662,3 +662,47 @@ fn scaled_values_are_exact_decimals() {
     let om = text(&snap, Format::OpenMetrics);
     assert!(om.contains("\ncpu_seconds_total 12.34\n"), "{om}");
 }
+
+/// A source that declares its names valid (`Source::VALID_NAMES`), so the
+/// encoders write them unchecked.
+struct Trusted<S>(S);
+
+impl<S: omnimetrics::visit::Source> omnimetrics::visit::Source for Trusted<S> {
+    const VALID_NAMES: bool = true;
+    fn visit<V: omnimetrics::visit::Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
+        self.0.visit(v)
+    }
+}
+
+#[test]
+fn names_valid_by_construction_are_written_unchecked_and_the_same() {
+    // The live registry declares its names valid. Its snapshot does not, so
+    // the same metrics written from the snapshot go through the checks: both
+    // ways must give the same bytes, for every kind of name the registry
+    // has (functions, objectives, result labels, user families) and for
+    // exemplars.
+    const {
+        assert!(<omnimetrics::Registry as omnimetrics::visit::Source>::VALID_NAMES);
+        assert!(!<Snapshot as omnimetrics::visit::Source>::VALID_NAMES);
+    }
+    fixture();
+    let snap = Snapshot::capture(&omnimetrics::registry());
+    for format in [Format::Prometheus, Format::OpenMetrics] {
+        assert_eq!(text(&Trusted(&snap), format), text(&snap, format));
+        assert_eq!(
+            text(&Trusted(WithExemplars), format),
+            text(&WithExemplars, format)
+        );
+    }
+    // The declaration is what decides: an invalid name from a source that
+    // declares them valid is written as it is.
+    let bad = Snapshot {
+        families: vec![family(
+            "a.b",
+            MetricKind::Gauge,
+            vec![series(&[("c.d", "v")], ValueSnapshot::Gauge(1))],
+        )],
+    };
+    assert!(text(&bad, Format::Prometheus).contains("a_b{c_d=\"v\"} 1\n"));
+    assert!(text(&Trusted(&bad), Format::Prometheus).contains("a.b{c.d=\"v\"} 1\n"));
+}

@@ -34,6 +34,8 @@ impl<A, B> Chain<A, B> {
 }
 
 impl<A: Source, B: Source> Source for Chain<A, B> {
+    const VALID_NAMES: bool = A::VALID_NAMES && B::VALID_NAMES;
+
     fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error> {
         self.first.visit(visitor)?;
         match &self.second {

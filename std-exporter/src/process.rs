@@ -116,6 +116,9 @@ const THREADS: Desc = (
 );
 
 impl Source for ProcessMetrics {
+    /// The families above are constants of the grammar, without labels.
+    const VALID_NAMES: bool = true;
+
     fn visit<V: Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
         let stats = ProcessStats::read();
         let cpu_nanos = stats

@@ -40,14 +40,14 @@ struct NameBuf {
 const TOTAL: &str = "_total";
 
 impl NameBuf {
-    /// Stores `name` sanitised, then `_total` when `total`; `false` if the
-    /// name does not fit.
-    fn set(&mut self, family: &str, total: bool) -> bool {
+    /// Stores `name`, sanitised when `CHECK` (see [`name`]), then `_total`
+    /// when `total`; `false` if the name does not fit.
+    fn set<const CHECK: bool>(&mut self, family: &str, total: bool) -> bool {
         self.len = 0;
         self.sample = 0;
         let bytes = &mut self.bytes;
         let len = &mut self.len;
-        let fits = sanitized(family, NameKind::Metric, &mut |s| {
+        let mut append = |s: &str| {
             let end = *len + s.len();
             let slot = bytes
                 .get_mut(*len..end)
@@ -56,7 +56,12 @@ impl NameBuf {
             copy(slot, s.as_bytes());
             *len = end;
             Ok(())
-        })
+        };
+        let fits = if CHECK {
+            sanitized(family, NameKind::Metric, &mut append)
+        } else {
+            append(family)
+        }
         .is_ok();
         self.sample = self.len;
         if fits && total {
@@ -102,8 +107,11 @@ enum Labels<'a> {
     Written(&'a [u8]),
 }
 
-pub(crate) struct TextVisitor<'o> {
-    lines: Lines<'o>,
+///
+/// `CHECK`: whether names are checked and sanitised (see [`name`]); not for
+/// sources whose names are valid by construction.
+pub(crate) struct TextVisitor<'o, const CHECK: bool> {
+    lines: Lines<'o, CHECK>,
     /// The current family's kind; `None` while a family is being skipped.
     kind: Option<MetricKind>,
     /// The `le` texts of the last histogram's bounds.
@@ -113,13 +121,13 @@ pub(crate) struct TextVisitor<'o> {
 
 /// What writes the lines: the buffer, the format and the current family's
 /// name.
-struct Lines<'o> {
+struct Lines<'o, const CHECK: bool> {
     out: TextBuf<'o>,
     om: bool,
     name: NameBuf,
 }
 
-impl<'o> TextVisitor<'o> {
+impl<'o, const CHECK: bool> TextVisitor<'o, CHECK> {
     pub(crate) fn new(out: &'o mut dyn TextOut, format: Format) -> Self {
         Self {
             lines: Lines {
@@ -159,7 +167,8 @@ impl<'o> TextVisitor<'o> {
         #[cfg(target_pointer_width = "64")]
         let mut block = [0; TEXT_BUF];
         #[cfg(target_pointer_width = "64")]
-        let labels = label_block(&mut block, labels).map_or(Labels::Given(labels), Labels::Written);
+        let labels =
+            label_block::<CHECK>(&mut block, labels).map_or(Labels::Given(labels), Labels::Written);
         #[cfg(not(target_pointer_width = "64"))]
         let labels = Labels::Given(labels);
         #[cfg(target_pointer_width = "64")]
@@ -206,7 +215,7 @@ impl<'o> TextVisitor<'o> {
     }
 }
 
-impl Lines<'_> {
+impl<const CHECK: bool> Lines<'_, CHECK> {
     fn put(&mut self, s: &str) -> Result<(), Failed> {
         self.out.put(s)
     }
@@ -248,7 +257,7 @@ impl Lines<'_> {
         }
         // `{a="x",b="y"[,le="…"]}`, nothing when there are no labels at all.
         let open = match labels {
-            Labels::Given(labels) => given_labels(&mut l, labels)?,
+            Labels::Given(labels) => given_labels::<CHECK>(&mut l, labels)?,
             #[cfg(target_pointer_width = "64")]
             Labels::Written(block) => {
                 l.bytes(block)?;
@@ -279,11 +288,11 @@ impl Lines<'_> {
             #[cfg(target_pointer_width = "64")]
             {
                 let (buf, out, len) = l.parts();
-                let len = exemplar_out_of_line(buf, out, len, e)?;
+                let len = exemplar_out_of_line::<CHECK>(buf, out, len, e)?;
                 l.resume(len);
             }
             #[cfg(not(target_pointer_width = "64"))]
-            write_exemplar(&mut l, e)?;
+            write_exemplar::<CHECK>(&mut l, e)?;
         }
         l.byte(b'\n')
     }
@@ -296,24 +305,24 @@ impl Lines<'_> {
 /// whole set out of line, where the checks go 8 bytes at a time with their
 /// constants in registers, which inline they would take from the line.
 #[cfg_attr(target_pointer_width = "64", inline(always))]
-fn given_labels(l: &mut Line<'_>, labels: &[Label<'_>]) -> Result<bool, Failed> {
+fn given_labels<const CHECK: bool>(l: &mut Line<'_>, labels: &[Label<'_>]) -> Result<bool, Failed> {
     #[cfg(target_pointer_width = "64")]
     if labels
         .iter()
         .any(|x| x.name.len() >= 8 || x.value.len() >= 8)
     {
         let (buf, out, len) = l.parts();
-        let (len, open) = long_labels(buf, out, len, labels)?;
+        let (len, open) = long_labels::<CHECK>(buf, out, len, labels)?;
         l.resume(len);
         return Ok(open);
     }
-    write_labels::<false>(l, labels)
+    write_labels::<false, CHECK>(l, labels)
 }
 
 /// [`given_labels`] out of line; returns the new position too.
 #[cfg(target_pointer_width = "64")]
 #[inline(never)]
-fn long_labels(
+fn long_labels<const CHECK: bool>(
     buf: &mut [u8; TEXT_BUF],
     out: &mut dyn TextOut,
     len: usize,
@@ -321,18 +330,21 @@ fn long_labels(
 ) -> Result<(usize, bool), Failed> {
     let mut end = 0;
     let mut l = Line::at(buf, out, len, &mut end);
-    let open = write_labels::<true>(&mut l, labels)?;
+    let open = write_labels::<true, CHECK>(&mut l, labels)?;
     Ok((l.position(), open))
 }
 
 /// `{a="x",b="y"` (no closing brace); whether anything was written.
-/// (`WIDE`: see [`escaped`].)
+/// (`WIDE`: see [`escaped`]; `CHECK`: see [`name`].)
 #[cfg_attr(target_pointer_width = "64", inline(always))]
-fn write_labels<const WIDE: bool>(l: &mut Line<'_>, labels: &[Label<'_>]) -> Result<bool, Failed> {
+fn write_labels<const WIDE: bool, const CHECK: bool>(
+    l: &mut Line<'_>,
+    labels: &[Label<'_>],
+) -> Result<bool, Failed> {
     let mut sep = b'{';
     for label in labels {
         l.byte(sep)?;
-        name::<WIDE>(l, label.name, NameKind::Label)?;
+        name::<WIDE, CHECK>(l, label.name, NameKind::Label)?;
         l.bytes(b"=\"")?;
         escaped::<WIDE>(l, label.value, Escape::Quoted)?;
         l.byte(b'"')?;
@@ -345,7 +357,10 @@ fn write_labels<const WIDE: bool>(l: &mut Line<'_>, labels: &[Label<'_>]) -> Res
 /// lines of one histogram series; `None` if they do not fit.
 #[cfg(target_pointer_width = "64")]
 #[inline(never)]
-fn label_block<'b>(block: &'b mut [u8; TEXT_BUF], labels: &[Label<'_>]) -> Option<&'b [u8]> {
+fn label_block<'b, const CHECK: bool>(
+    block: &'b mut [u8; TEXT_BUF],
+    labels: &[Label<'_>],
+) -> Option<&'b [u8]> {
     /// Turns a full block into `None`.
     struct Refuse;
     impl TextOut for Refuse {
@@ -356,7 +371,7 @@ fn label_block<'b>(block: &'b mut [u8; TEXT_BUF], labels: &[Label<'_>]) -> Optio
     let (mut refuse, mut end) = (Refuse, 0);
     let len = {
         let mut l = Line::at(block, &mut refuse, 0, &mut end);
-        write_labels::<true>(&mut l, labels).ok()?;
+        write_labels::<true, CHECK>(&mut l, labels).ok()?;
         l.position()
     };
     block.get(..len)
@@ -436,7 +451,7 @@ impl LeCache {
 /// ` # {labels} value` after a sample (OpenMetrics), or nothing when its
 /// labels are longer than [`MAX_EXEMPLAR_CHARS`].
 #[cfg_attr(target_pointer_width = "64", inline(always))]
-fn write_exemplar(l: &mut Line<'_>, e: &Exemplar<'_>) -> Result<(), Failed> {
+fn write_exemplar<const CHECK: bool>(l: &mut Line<'_>, e: &Exemplar<'_>) -> Result<(), Failed> {
     // Sanitising a name replaces characters one for one (plus one `_`
     // before a leading digit, or for an empty name), so this count is
     // what the parser will see.
@@ -445,7 +460,8 @@ fn write_exemplar(l: &mut Line<'_>, e: &Exemplar<'_>) -> Result<(), Failed> {
         .iter()
         .map(|l| {
             let fix = usize::from(
-                !is_valid_name(l.name, NameKind::Label)
+                CHECK
+                    && !is_valid_name(l.name, NameKind::Label)
                     && (l.name.is_empty() || l.name.starts_with(|c: char| c.is_ascii_digit())),
             );
             chars(l.name) + fix + chars(l.value)
@@ -458,7 +474,7 @@ fn write_exemplar(l: &mut Line<'_>, e: &Exemplar<'_>) -> Result<(), Failed> {
     let mut sep = "";
     for label in e.labels {
         l.put(sep)?;
-        name::<false>(l, label.name, NameKind::Label)?;
+        name::<false, CHECK>(l, label.name, NameKind::Label)?;
         l.put("=\"")?;
         escaped::<false>(l, label.value, Escape::Quoted)?;
         l.put("\"")?;
@@ -473,7 +489,7 @@ fn write_exemplar(l: &mut Line<'_>, e: &Exemplar<'_>) -> Result<(), Failed> {
 /// [`Line`](super::buf::Line)); returns the new position.
 #[cfg(target_pointer_width = "64")]
 #[inline(never)]
-fn exemplar_out_of_line(
+fn exemplar_out_of_line<const CHECK: bool>(
     buf: &mut [u8; TEXT_BUF],
     out: &mut dyn TextOut,
     len: usize,
@@ -481,7 +497,7 @@ fn exemplar_out_of_line(
 ) -> Result<usize, Failed> {
     let mut end = 0;
     let mut l = Line::at(buf, out, len, &mut end);
-    write_exemplar(&mut l, e)?;
+    write_exemplar::<CHECK>(&mut l, e)?;
     Ok(l.position())
 }
 
@@ -491,7 +507,7 @@ fn chars(s: &str) -> usize {
     s.bytes().filter(|&b| b & 0xC0 != 0x80).count()
 }
 
-impl Visitor for TextVisitor<'_> {
+impl<const CHECK: bool> Visitor for TextVisitor<'_, CHECK> {
     type Error = Failed;
 
     fn family(&mut self, f: &FamilyDesc<'_>) -> Result<(), Failed> {
@@ -504,7 +520,7 @@ impl Visitor for TextVisitor<'_> {
         };
         self.kind = None;
         let counter = f.kind == MetricKind::Counter;
-        if type_name.is_empty() || !self.lines.name.set(f.name, counter) {
+        if type_name.is_empty() || !self.lines.name.set::<CHECK>(f.name, counter) {
             return Ok(());
         }
         self.kind = Some(f.kind);
@@ -512,7 +528,7 @@ impl Visitor for TextVisitor<'_> {
         // the family name.
         let lines = &mut self.lines;
         let total = !lines.om && counter;
-        let help = |v: &mut Lines<'_>| -> Result<(), Failed> {
+        let help = |v: &mut Lines<'_, CHECK>| -> Result<(), Failed> {
             if f.help.is_empty() {
                 return Ok(());
             }
@@ -531,7 +547,7 @@ impl Visitor for TextVisitor<'_> {
             // OpenMetrics requires the family name to end in `_<unit>`;
             // a unit that does not fit the name is left out, not made up.
             let fits = f.unit.filter(|u| {
-                is_valid_name(u, NameKind::Label)
+                (!CHECK || is_valid_name(u, NameKind::Label))
                     && lines
                         .name
                         .name()

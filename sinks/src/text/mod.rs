@@ -167,7 +167,23 @@ fn run<S: Source + ?Sized>(
     format: Format,
     out: &mut dyn TextOut,
 ) -> Result<(), Failed> {
-    let mut visitor = encoder::TextVisitor::new(out, format);
+    // A compile-time choice: a program that encodes only sources with
+    // valid names (a firmware's or a wasm module's live registry) links no
+    // name checking or sanitising at all.
+    if S::VALID_NAMES {
+        run_with::<S, false>(source, format, out)
+    } else {
+        run_with::<S, true>(source, format, out)
+    }
+}
+
+/// [`run`], with names checked and sanitised when `CHECK`.
+fn run_with<S: Source + ?Sized, const CHECK: bool>(
+    source: &S,
+    format: Format,
+    out: &mut dyn TextOut,
+) -> Result<(), Failed> {
+    let mut visitor = encoder::TextVisitor::<CHECK>::new(out, format);
     // Visiting through `dyn Visitor` makes one copy of the source's walk
     // (for the live registry, the code that assembles SPEC's label sets)
     // serve this encoder and the frame encoder alike.
