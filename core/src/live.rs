@@ -54,6 +54,11 @@ impl Source for Registry {
     /// are checked by their constructors, at compile time in a `static`
     /// (see `metrics::names`); no family here has a unit but `seconds`.
     const VALID_NAMES: bool = true;
+    /// Exemplars come from the trace context, which only `std` has.
+    const EXEMPLARS: bool = cfg!(feature = "std");
+    /// Instrumented functions, `build_info` and the user metrics of
+    /// `metrics` have whole-number values only.
+    const SCALED_VALUES: bool = false;
 
     fn visit<V: Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
         let mut erased = Erased::new(v);

@@ -199,6 +199,22 @@ pub trait Source {
     /// crate or were checked when the metric was declared.
     const VALID_NAMES: bool = false;
 
+    /// Whether any of its series may carry an [`Exemplar`]. A source that
+    /// never has one says `false`, so that encoders can leave their
+    /// exemplar code out of a program; an exemplar from a source that says
+    /// `false` is left out. The default, `true`, is always safe.
+    ///
+    /// The live registry says `false` without the `std` feature, where
+    /// there is no trace context to take exemplars from.
+    const EXEMPLARS: bool = true;
+
+    /// Whether any of its series may have a scaled value
+    /// ([`SeriesValue::ScaledCounter`] or [`SeriesValue::ScaledGauge`]). A
+    /// source that never has one says `false`, so that encoders can leave
+    /// that code out; a scaled value from a source that says `false` is
+    /// left out with its series. The default, `true`, is always safe.
+    const SCALED_VALUES: bool = true;
+
     /// Calls `visitor` for every family and series, families in a stable
     /// order, each family once.
     fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error>;
@@ -206,6 +222,8 @@ pub trait Source {
 
 impl<S: Source + ?Sized> Source for &S {
     const VALID_NAMES: bool = S::VALID_NAMES;
+    const EXEMPLARS: bool = S::EXEMPLARS;
+    const SCALED_VALUES: bool = S::SCALED_VALUES;
 
     fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error> {
         (**self).visit(visitor)

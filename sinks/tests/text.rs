@@ -663,46 +663,89 @@ fn scaled_values_are_exact_decimals() {
     assert!(om.contains("\ncpu_seconds_total 12.34\n"), "{om}");
 }
 
-/// A source that declares its names valid (`Source::VALID_NAMES`), so the
-/// encoders write them unchecked.
-struct Trusted<S>(S);
+/// A source that declares what it hands out as the type's flags say
+/// (`Source::VALID_NAMES`, `EXEMPLARS`, `SCALED_VALUES`), so that the
+/// encoders are compiled with only the code for that.
+struct Declared<S, const NAMES: bool, const EXEMPLARS: bool, const SCALED: bool>(S);
 
-impl<S: omnimetrics::visit::Source> omnimetrics::visit::Source for Trusted<S> {
-    const VALID_NAMES: bool = true;
+impl<S: omnimetrics::visit::Source, const NAMES: bool, const EXEMPLARS: bool, const SCALED: bool>
+    omnimetrics::visit::Source for Declared<S, NAMES, EXEMPLARS, SCALED>
+{
+    const VALID_NAMES: bool = NAMES;
+    const EXEMPLARS: bool = EXEMPLARS;
+    const SCALED_VALUES: bool = SCALED;
     fn visit<V: omnimetrics::visit::Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
         self.0.visit(v)
     }
 }
 
 #[test]
-fn names_valid_by_construction_are_written_unchecked_and_the_same() {
-    // The live registry declares its names valid. Its snapshot does not, so
-    // the same metrics written from the snapshot go through the checks: both
-    // ways must give the same bytes, for every kind of name the registry
-    // has (functions, objectives, result labels, user families) and for
-    // exemplars.
+fn what_a_source_declares_selects_the_code_and_the_live_registry_is_right() {
+    use omnimetrics::visit::Source;
+    // The live registry declares valid names and no scaled values (and
+    // exemplars only with `std`, as here). Its snapshot declares nothing,
+    // so the same metrics written from the snapshot go through every
+    // check: both ways must give the same bytes, for every kind of name
+    // and value the registry has (functions, objectives, result labels,
+    // user families).
     const {
-        assert!(<omnimetrics::Registry as omnimetrics::visit::Source>::VALID_NAMES);
-        assert!(!<Snapshot as omnimetrics::visit::Source>::VALID_NAMES);
+        assert!(omnimetrics::Registry::VALID_NAMES && !omnimetrics::Registry::SCALED_VALUES);
+        assert!(omnimetrics::Registry::EXEMPLARS);
+        assert!(!Snapshot::VALID_NAMES && Snapshot::EXEMPLARS && Snapshot::SCALED_VALUES);
     }
     fixture();
     let snap = Snapshot::capture(&omnimetrics::registry());
+    let exemplars = |text: &str| text.matches(" # {").count();
     for format in [Format::Prometheus, Format::OpenMetrics] {
-        assert_eq!(text(&Trusted(&snap), format), text(&snap, format));
+        let checked = text(&snap, format);
         assert_eq!(
-            text(&Trusted(WithExemplars), format),
-            text(&WithExemplars, format)
+            text(&Declared::<_, true, true, false>(&snap), format),
+            checked
         );
+        // Exemplars: written when declared, left out (and nothing else
+        // changes) when not.
+        let with = text(&Declared::<_, true, true, true>(WithExemplars), format);
+        let without = text(&Declared::<_, true, false, true>(WithExemplars), format);
+        assert_eq!(with, text(&WithExemplars, format));
+        // (Of its three exemplars, one is over OpenMetrics' limit.)
+        let expected = if format == Format::OpenMetrics { 2 } else { 0 };
+        assert_eq!((exemplars(&with), exemplars(&without)), (expected, 0));
+        let stripped: String = with
+            .lines()
+            .map(|l| format!("{}\n", l.split(" # {").next().unwrap()))
+            .collect();
+        assert_eq!(without, stripped);
     }
-    // The declaration is what decides: an invalid name from a source that
-    // declares them valid is written as it is.
-    let bad = Snapshot {
-        families: vec![family(
-            "a.b",
-            MetricKind::Gauge,
-            vec![series(&[("c.d", "v")], ValueSnapshot::Gauge(1))],
-        )],
+    // What is declared is what decides: an invalid name from a source that
+    // declares names valid is written as it is, and a scaled value from a
+    // source that declares none is left out with its series.
+    let odd = Snapshot {
+        families: vec![
+            family(
+                "a.b",
+                MetricKind::Gauge,
+                vec![series(&[("c.d", "v")], ValueSnapshot::Gauge(1))],
+            ),
+            family(
+                "cpu_seconds",
+                MetricKind::Counter,
+                vec![series(
+                    &[],
+                    ValueSnapshot::ScaledCounter {
+                        value: 1_500_000_000,
+                        scale: 9,
+                    },
+                )],
+            ),
+        ],
     };
-    assert!(text(&bad, Format::Prometheus).contains("a_b{c_d=\"v\"} 1\n"));
-    assert!(text(&Trusted(&bad), Format::Prometheus).contains("a.b{c.d=\"v\"} 1\n"));
+    let checked = text(&odd, Format::Prometheus);
+    assert!(checked.contains("a_b{c_d=\"v\"} 1\n"), "{checked}");
+    assert!(checked.contains("cpu_seconds_total 1.5\n"), "{checked}");
+    let trusted = text(&Declared::<_, true, true, false>(&odd), Format::Prometheus);
+    assert!(trusted.contains("a.b{c.d=\"v\"} 1\n"), "{trusted}");
+    assert!(
+        !trusted.lines().any(|l| l.starts_with("cpu_seconds_total")),
+        "{trusted}"
+    );
 }

@@ -35,6 +35,8 @@ impl<A, B> Chain<A, B> {
 
 impl<A: Source, B: Source> Source for Chain<A, B> {
     const VALID_NAMES: bool = A::VALID_NAMES && B::VALID_NAMES;
+    const EXEMPLARS: bool = A::EXEMPLARS || B::EXEMPLARS;
+    const SCALED_VALUES: bool = A::SCALED_VALUES || B::SCALED_VALUES;
 
     fn visit<V: Visitor + ?Sized>(&self, visitor: &mut V) -> Result<(), V::Error> {
         self.first.visit(visitor)?;

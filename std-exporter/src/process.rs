@@ -118,6 +118,8 @@ const THREADS: Desc = (
 impl Source for ProcessMetrics {
     /// The families above are constants of the grammar, without labels.
     const VALID_NAMES: bool = true;
+    /// Process statistics have no trace context.
+    const EXEMPLARS: bool = false;
 
     fn visit<V: Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
         let stats = ProcessStats::read();

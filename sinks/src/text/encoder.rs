@@ -107,11 +107,13 @@ enum Labels<'a> {
     Written(&'a [u8]),
 }
 
-///
-/// `CHECK`: whether names are checked and sanitised (see [`name`]); not for
-/// sources whose names are valid by construction.
-pub(crate) struct TextVisitor<'o, const CHECK: bool> {
-    lines: Lines<'o, CHECK>,
+/// The visitor, compiled with only the code its sources need (see
+/// `Source::VALID_NAMES`, `EXEMPLARS` and `SCALED_VALUES`): `CHECK`, names
+/// are checked and sanitised (see [`name`]); `EXEMPLARS`, exemplars are
+/// written (else left out); `SCALED`, scaled values are written (else
+/// their series are left out).
+pub(crate) struct TextVisitor<'o, const CHECK: bool, const EXEMPLARS: bool, const SCALED: bool> {
+    lines: Lines<'o, CHECK, EXEMPLARS>,
     /// The current family's kind; `None` while a family is being skipped.
     kind: Option<MetricKind>,
     /// The `le` texts of the last histogram's bounds.
@@ -120,14 +122,16 @@ pub(crate) struct TextVisitor<'o, const CHECK: bool> {
 }
 
 /// What writes the lines: the buffer, the format and the current family's
-/// name.
-struct Lines<'o, const CHECK: bool> {
+/// name. (`CHECK` and `EXEMPLARS` as for [`TextVisitor`].)
+struct Lines<'o, const CHECK: bool, const EXEMPLARS: bool> {
     out: TextBuf<'o>,
     om: bool,
     name: NameBuf,
 }
 
-impl<'o, const CHECK: bool> TextVisitor<'o, CHECK> {
+impl<'o, const CHECK: bool, const EXEMPLARS: bool, const SCALED: bool>
+    TextVisitor<'o, CHECK, EXEMPLARS, SCALED>
+{
     pub(crate) fn new(out: &'o mut dyn TextOut, format: Format) -> Self {
         Self {
             lines: Lines {
@@ -215,7 +219,7 @@ impl<'o, const CHECK: bool> TextVisitor<'o, CHECK> {
     }
 }
 
-impl<const CHECK: bool> Lines<'_, CHECK> {
+impl<const CHECK: bool, const EXEMPLARS: bool> Lines<'_, CHECK, EXEMPLARS> {
     fn put(&mut self, s: &str) -> Result<(), Failed> {
         self.out.put(s)
     }
@@ -284,7 +288,7 @@ impl<const CHECK: bool> Lines<'_, CHECK> {
                 l.put(digits)?;
             }
         }
-        if let Some(e) = exemplar.filter(|_| self.om) {
+        if let Some(e) = exemplar.filter(|_| EXEMPLARS && self.om) {
             #[cfg(target_pointer_width = "64")]
             {
                 let (buf, out, len) = l.parts();
@@ -507,7 +511,9 @@ fn chars(s: &str) -> usize {
     s.bytes().filter(|&b| b & 0xC0 != 0x80).count()
 }
 
-impl<const CHECK: bool> Visitor for TextVisitor<'_, CHECK> {
+impl<const CHECK: bool, const EXEMPLARS: bool, const SCALED: bool> Visitor
+    for TextVisitor<'_, CHECK, EXEMPLARS, SCALED>
+{
     type Error = Failed;
 
     fn family(&mut self, f: &FamilyDesc<'_>) -> Result<(), Failed> {
@@ -528,7 +534,7 @@ impl<const CHECK: bool> Visitor for TextVisitor<'_, CHECK> {
         // the family name.
         let lines = &mut self.lines;
         let total = !lines.om && counter;
-        let help = |v: &mut Lines<'_, CHECK>| -> Result<(), Failed> {
+        let help = |v: &mut Lines<'_, CHECK, EXEMPLARS>| -> Result<(), Failed> {
             if f.help.is_empty() {
                 return Ok(());
             }
@@ -578,7 +584,7 @@ impl<const CHECK: bool> Visitor for TextVisitor<'_, CHECK> {
                 self.lines
                     .sample("", Labels::Given(s.labels), None, v, None)
             }
-            (Some(MetricKind::Counter), SeriesValue::ScaledCounter { value, scale }) => {
+            (Some(MetricKind::Counter), SeriesValue::ScaledCounter { value, scale }) if SCALED => {
                 let mut buf = DecimalBuf::new();
                 let v = Value::Text {
                     negative: false,
@@ -587,7 +593,7 @@ impl<const CHECK: bool> Visitor for TextVisitor<'_, CHECK> {
                 self.lines
                     .sample("", Labels::Given(s.labels), None, v, s.exemplar.as_ref())
             }
-            (Some(MetricKind::Gauge), SeriesValue::ScaledGauge { value, scale }) => {
+            (Some(MetricKind::Gauge), SeriesValue::ScaledGauge { value, scale }) if SCALED => {
                 let mut buf = DecimalBuf::new();
                 let v = Value::Text {
                     negative: *value < 0,

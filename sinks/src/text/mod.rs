@@ -14,7 +14,9 @@
 //!   that name too; in OpenMetrics they use the family name);
 //! - label values escaped (`\\`, `\"`, `\n`), help text escaped as each
 //!   format asks, names outside the grammar sanitised (`.` → `_`), so no
-//!   input can break the line structure;
+//!   input can break the line structure (names from a source that declares
+//!   them valid, as the live registry does, are written as they are: see
+//!   `Source::VALID_NAMES`);
 //! - histogram buckets cumulative, ending with `le="+Inf"`, `_count` equal
 //!   to the `+Inf` bucket;
 //! - OpenMetrics: `# UNIT` when the name ends in the unit, exemplars on
@@ -24,6 +26,11 @@
 //! A series whose value is not of its family's type, a family of a kind this
 //! crate does not know, and a family whose name is longer than
 //! [`MAX_FAMILY_NAME`] bytes are left out rather than written wrongly.
+//!
+//! What a source declares it hands out (`Source::VALID_NAMES`,
+//! `EXEMPLARS`, `SCALED_VALUES`) decides, at compile time, which code the
+//! encoders link: a wasm module or a firmware that encodes only its live
+//! registry carries no name sanitising, exemplar or scaled-value code.
 //!
 //! ```
 //! use omnimetrics::{FamilySnapshot, HistogramSnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
@@ -167,23 +174,31 @@ fn run<S: Source + ?Sized>(
     format: Format,
     out: &mut dyn TextOut,
 ) -> Result<(), Failed> {
-    // A compile-time choice: a program that encodes only sources with
-    // valid names (a firmware's or a wasm module's live registry) links no
-    // name checking or sanitising at all.
-    if S::VALID_NAMES {
-        run_with::<S, false>(source, format, out)
-    } else {
-        run_with::<S, true>(source, format, out)
+    // A compile-time choice of the visitor's code from what the source
+    // declares it hands out: a program that encodes only its live registry
+    // (a firmware, a wasm module) links no name checking or sanitising, and
+    // without `std` no exemplar or scaled-value code either.
+    let (c, e, s) = (!S::VALID_NAMES, S::EXEMPLARS, S::SCALED_VALUES);
+    match (c, e, s) {
+        (false, false, false) => run_with::<S, false, false, false>(source, format, out),
+        (false, false, true) => run_with::<S, false, false, true>(source, format, out),
+        (false, true, false) => run_with::<S, false, true, false>(source, format, out),
+        (false, true, true) => run_with::<S, false, true, true>(source, format, out),
+        (true, false, false) => run_with::<S, true, false, false>(source, format, out),
+        (true, false, true) => run_with::<S, true, false, true>(source, format, out),
+        (true, true, false) => run_with::<S, true, true, false>(source, format, out),
+        (true, true, true) => run_with::<S, true, true, true>(source, format, out),
     }
 }
 
-/// [`run`], with names checked and sanitised when `CHECK`.
-fn run_with<S: Source + ?Sized, const CHECK: bool>(
+/// [`run`] with one [`TextVisitor`](encoder::TextVisitor) (see there for
+/// the flags).
+fn run_with<S: Source + ?Sized, const CHECK: bool, const EXEMPLARS: bool, const SCALED: bool>(
     source: &S,
     format: Format,
     out: &mut dyn TextOut,
 ) -> Result<(), Failed> {
-    let mut visitor = encoder::TextVisitor::<CHECK>::new(out, format);
+    let mut visitor = encoder::TextVisitor::<CHECK, EXEMPLARS, SCALED>::new(out, format);
     // Visiting through `dyn Visitor` makes one copy of the source's walk
     // (for the live registry, the code that assembles SPEC's label sets)
     // serve this encoder and the frame encoder alike.
