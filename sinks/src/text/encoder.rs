@@ -220,12 +220,16 @@ impl<'o, const CHECK: bool, const EXEMPLARS: bool, const SCALED: bool>
 }
 
 impl<const CHECK: bool, const EXEMPLARS: bool> Lines<'_, CHECK, EXEMPLARS> {
-    fn put(&mut self, s: &str) -> Result<(), Failed> {
-        self.out.put(s)
-    }
-
-    /// `# KEYWORD name[_total] `
-    fn meta(&mut self, keyword: &str, total: bool) -> Result<(), Failed> {
+    /// `# KEYWORD name[_total] text\n`, `text` escaped as `escape` says
+    /// (`None`: text of this crate's, written as it is). One routine for
+    /// every header line (the help's too), called with different words.
+    fn meta(
+        &mut self,
+        keyword: &str,
+        total: bool,
+        text: &str,
+        escape: Option<Escape>,
+    ) -> Result<(), Failed> {
         let name = if total {
             self.name.sample()
         } else {
@@ -234,7 +238,12 @@ impl<const CHECK: bool, const EXEMPLARS: bool> Lines<'_, CHECK, EXEMPLARS> {
         let mut l = self.out.line();
         l.put(keyword)?;
         l.bytes(name)?;
-        l.byte(b' ')
+        l.byte(b' ')?;
+        match escape {
+            Some(mode) => escaped::<false>(&mut l, text, mode)?,
+            None => l.put(text)?,
+        }
+        l.byte(b'\n')
     }
 
     /// One sample line: `name[_total]<suffix>{labels} value[ # exemplar]`
@@ -533,25 +542,18 @@ impl<const CHECK: bool, const EXEMPLARS: bool, const SCALED: bool> Visitor
         // 0.0.4 names a counter family by its samples' name, OpenMetrics by
         // the family name.
         let lines = &mut self.lines;
-        let total = !lines.om && counter;
-        let help = |v: &mut Lines<'_, CHECK, EXEMPLARS>| -> Result<(), Failed> {
-            if f.help.is_empty() {
-                return Ok(());
-            }
-            v.meta("# HELP ", total)?;
-            let mode = if v.om { Escape::Quoted } else { Escape::Help };
-            escaped::<false>(&mut v.out.line(), f.help, mode)?;
-            v.put("\n")
-        };
-        if !lines.om {
-            help(lines)?;
+        let om = lines.om;
+        let total = !om && counter;
+        // 0.0.4: HELP, TYPE. OpenMetrics: TYPE, UNIT, HELP, where the help
+        // also escapes `"`, and the family name must end in `_<unit>`: a
+        // unit that does not fit the name is left out, not made up.
+        let mode = if om { Escape::Quoted } else { Escape::Help };
+        let help = !f.help.is_empty();
+        if !om && help {
+            lines.meta("# HELP ", total, f.help, Some(mode))?;
         }
-        lines.meta("# TYPE ", total)?;
-        lines.put(type_name)?;
-        lines.put("\n")?;
-        if lines.om {
-            // OpenMetrics requires the family name to end in `_<unit>`;
-            // a unit that does not fit the name is left out, not made up.
+        lines.meta("# TYPE ", total, type_name, None)?;
+        if om {
             let fits = f.unit.filter(|u| {
                 (!CHECK || is_valid_name(u, NameKind::Label))
                     && lines
@@ -561,11 +563,11 @@ impl<const CHECK: bool, const EXEMPLARS: bool, const SCALED: bool> Visitor
                         .is_some_and(|head| head.ends_with(b"_"))
             });
             if let Some(unit) = fits {
-                lines.meta("# UNIT ", false)?;
-                lines.put(unit)?;
-                lines.put("\n")?;
+                lines.meta("# UNIT ", false, unit, None)?;
             }
-            help(lines)?;
+            if help {
+                lines.meta("# HELP ", false, f.help, Some(mode))?;
+            }
         }
         Ok(())
     }
