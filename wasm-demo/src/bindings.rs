@@ -39,10 +39,9 @@ use crate::buffer::{Buffer, OutOfMemory};
 use crate::clock::{HostClock, ManualClock, host_has_performance};
 use crate::utf8::str_of;
 use crate::{demo, export, push};
-use core::cell::Cell;
+use core::cell::UnsafeCell;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, Ordering};
-use critical_section::Mutex;
 use omnimetrics::clock::set_clock;
 use omnimetrics_sinks::frame::FrameEncoder;
 use omnimetrics_sinks::text::Format;
@@ -51,34 +50,46 @@ use wasm_bindgen::prelude::*;
 static HOST_CLOCK: HostClock = HostClock::new();
 static MANUAL_CLOCK: ManualClock = ManualClock::new();
 static NAMED: AtomicBool = AtomicBool::new(false);
-// The isolate's frame stream and the two buffers live in `Cell`s rather
-// than `RefCell`s: each is taken out while in use and put back after, so
-// there is no borrow that could fail (and no panic message for one in the
-// module).
-static FRAMES: Mutex<Cell<Option<FrameEncoder>>> = Mutex::new(Cell::new(None));
-static INPUT: Mutex<Cell<Buffer>> = Mutex::new(Cell::new(Buffer::new()));
-static OUTPUT: Mutex<Cell<Buffer>> = Mutex::new(Cell::new(Buffer::new()));
+// `None` before the first `metricsFrames` or `setFrameBootId`: boot id 0.
+static FRAMES: Local<Option<FrameEncoder>> = Local::new(None);
+static INPUT: Local<Buffer> = Local::new(Buffer::new());
+static OUTPUT: Local<Buffer> = Local::new(Buffer::new());
+
+/// State of the module's one thread, used in place. Neither a
+/// `critical_section::Mutex<RefCell<_>>` (whose borrow error would bring
+/// `core::fmt`'s padding code in) nor a `Mutex<Cell<_>>` (taking the value
+/// out and putting it back, with the drop of what it replaces, in every
+/// export): both guard against sharing that cannot happen here.
+struct Local<T>(UnsafeCell<T>);
+
+// SAFETY: the module runs on one thread (`runtime` refuses the `atomics`
+// target feature), so a `Local` is never reached from two threads.
+unsafe impl<T> Sync for Local<T> {}
+
+impl<T> Local<T> {
+    const fn new(value: T) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    /// Runs `f` on the value. The exports never call `with` on a `Local`
+    /// from inside `f` for the same `Local`, and JS cannot call in while an
+    /// export runs (the only import, `hostNow`, does not call back), so the
+    /// reference is the only one while `f` runs.
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        // SAFETY: see above: no other reference to the value exists.
+        f(unsafe { &mut *self.0.get() })
+    }
+}
 
 /// What an export that writes output returns when the output did not fit
 /// in memory (`0xFFFF_FFFF`: no output is that long on wasm32). The output
 /// is then empty, and the module keeps working.
 pub const OUT_OF_MEMORY: usize = usize::MAX;
 
-/// Runs `f` on the buffer in `cell`, taken out and put back after.
-fn with<T>(cell: &Mutex<Cell<Buffer>>, f: impl FnOnce(&mut Buffer) -> T) -> T {
-    critical_section::with(|cs| {
-        let cell = cell.borrow(cs);
-        let mut buffer = cell.take();
-        let value = f(&mut buffer);
-        cell.set(buffer);
-        value
-    })
-}
-
 /// Runs `write` on the emptied output buffer; returns how many bytes it
 /// wrote, or [`OUT_OF_MEMORY`] (and an empty output).
 fn produce(write: impl FnOnce(&mut Buffer) -> Result<(), OutOfMemory>) -> usize {
-    with(&OUTPUT, |out| {
+    OUTPUT.with(|out| {
         out.clear();
         match write(out) {
             Ok(()) => out.as_bytes().len(),
@@ -104,20 +115,20 @@ fn two_strs(input: &[u8], first: usize, second: usize) -> Option<(&str, &str)> {
 /// them.
 #[wasm_bindgen(js_name = inputBuffer)]
 pub fn input_buffer(len: usize) -> *mut u8 {
-    with(&INPUT, |input| input.zeroed(len).unwrap_or(ptr::null_mut()))
+    INPUT.with(|input| input.zeroed(len).unwrap_or(ptr::null_mut()))
 }
 
 /// Where the last output starts in wasm memory. Valid until the next call
 /// into the module (which may move or overwrite it).
 #[wasm_bindgen(js_name = outputPtr)]
 pub fn output_ptr() -> *const u8 {
-    with(&OUTPUT, |out| out.as_bytes().as_ptr())
+    OUTPUT.with(|out| out.as_bytes().as_ptr())
 }
 
 /// The length in bytes of the last output.
 #[wasm_bindgen(js_name = outputLen)]
 pub fn output_len() -> usize {
-    with(&OUTPUT, |out| out.as_bytes().len())
+    OUTPUT.with(|out| out.as_bytes().len())
 }
 
 /// Durations from the host's `performance.now()`. Returns `false` (and
@@ -153,7 +164,7 @@ pub fn set_service_name(len: usize) -> bool {
     }
     // The input buffer's block becomes the name, kept for the life of the
     // isolate (once at most); the next input gets a new one.
-    let Some(name) = with(&INPUT, |input| input.leak_str(len)) else {
+    let Some(name) = INPUT.with(|input| input.leak_str(len)) else {
         return false;
     };
     NAMED.store(true, Ordering::Relaxed);
@@ -193,7 +204,7 @@ pub fn metrics_for(len: usize) -> usize {
 
 /// The format the `Accept` header in the `len` bytes of input asks for.
 fn negotiate_input(len: usize) -> Format {
-    with(&INPUT, |input| {
+    INPUT.with(|input| {
         let accept = two_strs(input.as_bytes(), len, 0).map(|(a, _)| a);
         export::negotiate(accept.filter(|a| !a.is_empty()))
     })
@@ -203,20 +214,16 @@ fn negotiate_input(len: usize) -> Format {
 /// length.
 #[wasm_bindgen(js_name = metricsFrames)]
 pub fn metrics_frames() -> usize {
-    critical_section::with(|cs| {
-        let frames = FRAMES.borrow(cs);
-        // `None` before the first call (and `setFrameBootId`): boot id 0.
-        let mut encoder = frames.take().unwrap_or(FrameEncoder::new(0));
+    FRAMES.with(|frames| {
+        let encoder = frames.get_or_insert(FrameEncoder::new(0));
         // Frames the output could not hold are thrown away, so the
         // encoder goes back to where it was: the next call writes them
         // again with the same sequence numbers, and the host sees no gap.
         let before = encoder.clone();
-        let len = produce(|out| export::frames(&mut encoder, out));
-        frames.set(Some(if len == OUT_OF_MEMORY {
-            before
-        } else {
-            encoder
-        }));
+        let len = produce(|out| export::frames(encoder, out));
+        if len == OUT_OF_MEMORY {
+            *encoder = before;
+        }
         len
     })
 }
@@ -225,7 +232,7 @@ pub fn metrics_frames() -> usize {
 /// a description, and a decoder sees a restart.
 #[wasm_bindgen(js_name = setFrameBootId)]
 pub fn set_frame_boot_id(id: u32) {
-    critical_section::with(|cs| FRAMES.borrow(cs).set(Some(FrameEncoder::new(id))));
+    FRAMES.with(|frames| *frames = Some(FrameEncoder::new(id)));
 }
 
 /// Exports the push counters from now on, at zero.
@@ -241,18 +248,29 @@ pub fn record_push(ok: bool) {
 }
 
 /// Runs the demo shop on one request, the method and path in the input
-/// (`method_len` bytes, then `path_len`; see [`demo::handle`]): returns
+/// (`method_len` bytes, then `path_len`; see [`demo::respond`]): returns
 /// the status and writes the body (read it with `outputPtr()` and
 /// `outputLen()`). Input that is not UTF-8 is answered with 400.
 #[wasm_bindgen]
 pub fn handle(method_len: usize, path_len: usize) -> u16 {
-    let reply = with(&INPUT, |input| {
-        let (method, path) = two_strs(input.as_bytes(), method_len, path_len)?;
-        Some(demo::handle(method, path).unwrap_or_else(demo::Reply::from))
+    INPUT.with(|input| {
+        OUTPUT.with(|out| {
+            out.clear();
+            // The body is at most `demo::BODY_CAPACITY` bytes: with room for
+            // that, it is written whole. Should even that not fit in
+            // memory, the status still stands, with an empty body.
+            let room = out.reserve(demo::BODY_CAPACITY);
+            let status = match two_strs(input.as_bytes(), method_len, path_len) {
+                Some((method, path)) => demo::respond(method, path, out),
+                None => {
+                    let _ = out.push(demo::BAD_INPUT.as_bytes());
+                    400
+                }
+            };
+            if room.is_err() {
+                out.clear();
+            }
+            status
+        })
     })
-    .unwrap_or_else(demo::Reply::bad_input);
-    // The body is at most `demo::BODY_CAPACITY` bytes; should even that
-    // not fit in memory, the status still stands, with an empty body.
-    produce(|out| out.push(reply.body.as_bytes()));
-    reply.status
 }
