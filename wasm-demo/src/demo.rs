@@ -106,7 +106,7 @@ pub struct Item {
 }
 
 /// Everything the shop sells (ids 1 to 3).
-pub const CATALOGUE: [Item; 3] = [
+pub static CATALOGUE: [Item; 3] = [
     Item {
         id: 1,
         name: "teapot",
@@ -136,9 +136,9 @@ const INDEX: &str =
 /// ignored.
 #[autometrics(objective = API, track_concurrency, result_labels)]
 pub fn handle(method: &str, path: &str, out: &mut Buffer) -> Result<(), ShopError> {
-    let (path, _query) = cut(path, b'?');
-    let mut path = path;
-    while let Some(rest) = path.strip_prefix('/') {
+    let (mut path, _query) = cut(path, b'?');
+    // Leading slashes (`str::strip_prefix('/')` until there is none).
+    while let ("", Some(rest)) = cut(path, b'/') {
         path = rest;
     }
     // The first four `/`-separated parts (as `str::split` gives them).
@@ -156,12 +156,12 @@ pub fn handle(method: &str, path: &str, out: &mut Buffer) -> Result<(), ShopErro
         (Some("items"), Some(id), None, None) => {
             allow(method, "GET")?;
             let item = get_item(id)?;
-            item_body(out, &item);
+            item_body(out, item);
         }
         (Some("checkout"), Some(id), Some(qty), None) => {
             allow(method, "POST")?;
             let (item, qty, total) = checkout(id, qty)?;
-            order_body(out, &item, qty, total);
+            order_body(out, item, qty, total);
         }
         _ => return Err(ShopError::NoRoute),
     }
@@ -170,7 +170,7 @@ pub fn handle(method: &str, path: &str, out: &mut Buffer) -> Result<(), ShopErro
 
 /// Looks an item up by the id as written in the URL.
 #[autometrics(result_labels)]
-pub fn get_item(raw_id: &str) -> Result<Item, ShopError> {
+pub fn get_item(raw_id: &str) -> Result<&'static Item, ShopError> {
     let id = parse_number(raw_id)?;
     find_item(id)
 }
@@ -178,10 +178,10 @@ pub fn get_item(raw_id: &str) -> Result<Item, ShopError> {
 /// Orders `raw_qty` of item `raw_id`; returns the item, the quantity and
 /// the total in cents.
 #[autometrics(result_labels)]
-pub fn checkout(raw_id: &str, raw_qty: &str) -> Result<(Item, u32, u32), ShopError> {
+pub fn checkout(raw_id: &str, raw_qty: &str) -> Result<(&'static Item, u32, u32), ShopError> {
     let item = get_item(raw_id)?;
     let qty = parse_number(raw_qty)?;
-    reserve(&item, qty)?;
+    reserve(item, qty)?;
     Ok((item, qty, item.price_cents.saturating_mul(qty)))
 }
 
@@ -202,11 +202,10 @@ pub fn parse_number(raw: &str) -> Result<u32, ShopError> {
 
 /// The catalogue entry with id `id`.
 #[autometrics]
-pub fn find_item(id: u32) -> Result<Item, ShopError> {
+pub fn find_item(id: u32) -> Result<&'static Item, ShopError> {
     CATALOGUE
         .iter()
         .find(|i| i.id == id)
-        .copied()
         .ok_or(ShopError::NotFound)
 }
 
