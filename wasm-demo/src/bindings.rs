@@ -105,9 +105,10 @@ fn produce(write: impl FnOnce(&mut Buffer) -> Result<(), OutOfMemory>) -> usize 
 /// text; `None` when the input is shorter or not UTF-8 (the adapter always
 /// writes UTF-8, from `TextEncoder`; this is for any other caller).
 fn two_strs(input: &[u8], first: usize, second: usize) -> Option<(&str, &str)> {
-    let (a, rest) = input.split_at_checked(first)?;
-    let b = rest.get(..second)?;
-    Some((str_of(a)?, str_of(b)?))
+    // One check of both: two strings are UTF-8 when together they are and
+    // the first ends where a character does.
+    let both = input.get(..first.checked_add(second)?)?;
+    str_of(both)?.split_at_checked(first)
 }
 
 /// Makes room for `len` bytes of input, which the host writes before its
@@ -205,7 +206,7 @@ pub fn metrics_for(len: usize) -> usize {
 /// The format the `Accept` header in the `len` bytes of input asks for.
 fn negotiate_input(len: usize) -> Format {
     INPUT.with(|input| {
-        let accept = two_strs(input.as_bytes(), len, 0).map(|(a, _)| a);
+        let accept = input.as_bytes().get(..len).and_then(str_of);
         export::negotiate(accept.filter(|a| !a.is_empty()))
     })
 }

@@ -188,11 +188,19 @@ pub fn checkout(raw_id: &str, raw_qty: &str) -> Result<(&'static Item, u32, u32)
 /// A positive whole number of at most nine digits.
 #[autometrics]
 pub fn parse_number(raw: &str) -> Result<u32, ShopError> {
-    if raw.is_empty() || raw.len() > 9 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+    // At most nine digits: fits in a u32 without overflow.
+    if raw.len() > 9 {
         return Err(ShopError::BadNumber);
     }
-    // At most nine digits: fits in a u32 without overflow.
-    let n = raw.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    let mut n = 0u32;
+    for b in raw.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(ShopError::BadNumber);
+        }
+        n = n * 10 + u32::from(digit);
+    }
+    // No digits, or only zeros.
     if n == 0 {
         Err(ShopError::BadNumber)
     } else {
