@@ -58,8 +58,8 @@ use omnimetrics_sinks::text::Format;
 static HOST_CLOCK: HostClock = HostClock::new();
 static MANUAL_CLOCK: ManualClock = ManualClock::new();
 static NAMED: AtomicBool = AtomicBool::new(false);
-// `None` before the first `metricsFrames` or `setFrameBootId`: boot id 0.
-static FRAMES: Local<Option<FrameEncoder>> = Local::new(None);
+// Boot id 0 until `setFrameBootId`.
+static FRAMES: Local<FrameEncoder> = Local::new(FrameEncoder::new(0));
 static INPUT: Local<Buffer> = Local::new(Buffer::new());
 static OUTPUT: Local<Buffer> = Local::new(Buffer::new());
 
@@ -223,8 +223,7 @@ fn negotiate_input(len: usize) -> Format {
 /// length.
 #[unsafe(export_name = "metricsFrames")]
 pub extern "C" fn metrics_frames() -> usize {
-    FRAMES.with(|frames| {
-        let encoder = frames.get_or_insert(FrameEncoder::new(0));
+    FRAMES.with(|encoder| {
         // Frames the output could not hold are thrown away, so the
         // encoder goes back to where it was: the next call writes them
         // again with the same sequence numbers, and the host sees no gap.
@@ -241,7 +240,7 @@ pub extern "C" fn metrics_frames() -> usize {
 /// a description, and a decoder sees a restart.
 #[unsafe(export_name = "setFrameBootId")]
 pub extern "C" fn set_frame_boot_id(id: u32) {
-    FRAMES.with(|frames| *frames = Some(FrameEncoder::new(id)));
+    FRAMES.with(|encoder| *encoder = FrameEncoder::new(id));
 }
 
 /// Exports the push counters from now on, at zero.
