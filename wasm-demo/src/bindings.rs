@@ -1,13 +1,20 @@
 //! The raw JavaScript API of the module (wasm only).
 //!
-//! Everything a JS host needs, as plain functions of the wasm-bindgen
-//! module: choose a clock, read the snapshot in three encodings, count
-//! pushes, and (the demo) handle a request. The host owns all I/O: it
-//! decides when to read a snapshot (pull, after each request) and where to
-//! send it, inside `ctx.waitUntil(...)`, so that nothing here can delay a
-//! response. A push *callback* registered in Rust would save the host no
-//! code and would need the Rust side to hold JS functions and promises, so
-//! the API is pull-only.
+//! Everything a JS host needs, as plain exports of the wasm instance:
+//! choose a clock, read the snapshot in three encodings, count pushes, and
+//! (the demo) handle a request. The host owns all I/O: it decides when to
+//! read a snapshot (pull, after each request) and where to send it, inside
+//! `ctx.waitUntil(...)`, so that nothing here can delay a response. A push
+//! *callback* registered in Rust would save the host no code and would need
+//! the Rust side to hold JS functions and promises, so the API is
+//! pull-only.
+//!
+//! The exports are `extern "C"` functions with numbers for arguments and
+//! results, not `#[wasm_bindgen]` ones: wasm-bindgen's shim for an export
+//! passes each argument through a closure, as four parts, which the
+//! optimisers leave as stores to and loads from the stack, about 45 bytes
+//! per argument (and these are small functions). JS reaches them on the
+//! instance's exports, which the wasm-bindgen module's `initSync()` returns.
 //!
 //! Strings cross in [`Buffer`]s, not as JS values (see the `buffer`
 //! module for why). A string argument is written by the host into the
@@ -15,70 +22,82 @@
 //! bytes; an export that produces bytes writes them to the output buffer
 //! and returns their length, or [`OUT_OF_MEMORY`], and `outputPtr()` says
 //! where they start. `worker/adapter.mjs` wraps this raw API into the one a
-//! worker uses (strings and `Uint8Array`s, errors thrown), listed in the
-//! README:
+//! worker uses (strings and `Uint8Array`s, booleans, errors thrown), listed
+//! in the README. As wasm has them, `usize` and pointers are `i32`s, which
+//! JS reads as signed (`>>> 0` makes them unsigned again), and a `bool` is
+//! 0 or 1:
 //!
 //! | raw export | does |
 //! |---|---|
-//! | `useHostClock(): boolean` | durations from `performance.now()`; `false` if a clock was already chosen or there is no `performance` |
-//! | `useManualClock(): boolean` | durations from `setTimeMillis` |
-//! | `setTimeMillis(ms: number)` | moves the manual clock (milliseconds from any origin; never backwards) |
-//! | `setServiceName(len): boolean` | `service_name` of every series (the input); once per isolate |
-//! | `metricsText(): number` | writes Prometheus text 0.0.4 |
-//! | `metricsOpenMetrics(): number` | writes OpenMetrics 1.0 text |
-//! | `metricsFor(len): number` | writes the `Content-Type` of the format the `Accept` header in the input asks for (empty: none), then the snapshot in it; returns the snapshot's length |
-//! | `metricsFrames(): number` | writes postcard+COBS frames (description when due, then values) |
-//! | `setFrameBootId(id: number)` | boot id of the frames (say, a random per-isolate number); restarts the frame stream |
+//! | `useHostClock() -> bool` | durations from `performance.now()`; 0 if a clock was already chosen or there is no `performance` |
+//! | `useManualClock() -> bool` | durations from `setTimeMillis` |
+//! | `setTimeMillis(ms: f64)` | moves the manual clock (milliseconds from any origin; never backwards) |
+//! | `setServiceName(len) -> bool` | `service_name` of every series (the input); once per isolate |
+//! | `metricsText() -> usize` | writes Prometheus text 0.0.4 |
+//! | `metricsOpenMetrics() -> usize` | writes OpenMetrics 1.0 text |
+//! | `metricsFor(len) -> usize` | writes the `Content-Type` of the format the `Accept` header in the input asks for (empty: none), then the snapshot in it; returns the snapshot's length |
+//! | `metricsFrames() -> usize` | writes postcard+COBS frames (description when due, then values) |
+//! | `setFrameBootId(id: u32)` | boot id of the frames (say, a random per-isolate number); restarts the frame stream |
 //! | `enablePushMetrics()` | exports the push counters at zero |
-//! | `recordPush(ok: boolean)` | counts a push and, if not ok, a failure |
-//! | `handle(methodLen, pathLen): number` | the demo shop on the method and path in the input: returns the status, writes the body |
-//! | `inputBuffer(len): number` | makes room for `len` bytes of input; where to write them (0: no memory) |
-//! | `outputPtr(): number`, `outputLen(): number` | where the last output is, and its length |
+//! | `recordPush(ok: u32)` | counts a push and, if `ok` is 0, a failure |
+//! | `handle(methodLen, pathLen) -> u16` | the demo shop on the method and path in the input: returns the status, writes the body |
+//! | `inputBuffer(len) -> *mut u8` | makes room for `len` bytes of input; where to write them (0: no memory) |
+//! | `outputPtr() -> *const u8`, `outputLen() -> usize` | where the last output is, and its length |
 
 use crate::buffer::{Buffer, OutOfMemory};
 use crate::clock::{HostClock, ManualClock, host_has_performance};
 use crate::utf8::str_of;
 use crate::{demo, export, push};
-use core::cell::Cell;
+use core::cell::UnsafeCell;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, Ordering};
-use critical_section::Mutex;
 use omnimetrics::clock::set_clock;
 use omnimetrics_sinks::frame::FrameEncoder;
 use omnimetrics_sinks::text::Format;
-use wasm_bindgen::prelude::*;
 
 static HOST_CLOCK: HostClock = HostClock::new();
 static MANUAL_CLOCK: ManualClock = ManualClock::new();
 static NAMED: AtomicBool = AtomicBool::new(false);
-// The isolate's frame stream and the two buffers live in `Cell`s rather
-// than `RefCell`s: each is taken out while in use and put back after, so
-// there is no borrow that could fail (and no panic message for one in the
-// module).
-static FRAMES: Mutex<Cell<Option<FrameEncoder>>> = Mutex::new(Cell::new(None));
-static INPUT: Mutex<Cell<Buffer>> = Mutex::new(Cell::new(Buffer::new()));
-static OUTPUT: Mutex<Cell<Buffer>> = Mutex::new(Cell::new(Buffer::new()));
+// Boot id 0 until `setFrameBootId`.
+static FRAMES: Local<FrameEncoder> = Local::new(FrameEncoder::new(0));
+static INPUT: Local<Buffer> = Local::new(Buffer::new());
+static OUTPUT: Local<Buffer> = Local::new(Buffer::new());
+
+/// State of the module's one thread, used in place. Neither a
+/// `critical_section::Mutex<RefCell<_>>` (whose borrow error would bring
+/// `core::fmt`'s padding code in) nor a `Mutex<Cell<_>>` (taking the value
+/// out and putting it back, with the drop of what it replaces, in every
+/// export): both guard against sharing that cannot happen here.
+struct Local<T>(UnsafeCell<T>);
+
+// SAFETY: the module runs on one thread (`runtime` refuses the `atomics`
+// target feature), so a `Local` is never reached from two threads.
+unsafe impl<T> Sync for Local<T> {}
+
+impl<T> Local<T> {
+    const fn new(value: T) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    /// Runs `f` on the value. The exports never call `with` on a `Local`
+    /// from inside `f` for the same `Local`, and JS cannot call in while an
+    /// export runs (the only import, `hostNow`, does not call back), so the
+    /// reference is the only one while `f` runs.
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        // SAFETY: see above: no other reference to the value exists.
+        f(unsafe { &mut *self.0.get() })
+    }
+}
 
 /// What an export that writes output returns when the output did not fit
 /// in memory (`0xFFFF_FFFF`: no output is that long on wasm32). The output
 /// is then empty, and the module keeps working.
 pub const OUT_OF_MEMORY: usize = usize::MAX;
 
-/// Runs `f` on the buffer in `cell`, taken out and put back after.
-fn with<T>(cell: &Mutex<Cell<Buffer>>, f: impl FnOnce(&mut Buffer) -> T) -> T {
-    critical_section::with(|cs| {
-        let cell = cell.borrow(cs);
-        let mut buffer = cell.take();
-        let value = f(&mut buffer);
-        cell.set(buffer);
-        value
-    })
-}
-
 /// Runs `write` on the emptied output buffer; returns how many bytes it
 /// wrote, or [`OUT_OF_MEMORY`] (and an empty output).
 fn produce(write: impl FnOnce(&mut Buffer) -> Result<(), OutOfMemory>) -> usize {
-    with(&OUTPUT, |out| {
+    OUTPUT.with(|out| {
         out.clear();
         match write(out) {
             Ok(()) => out.as_bytes().len(),
@@ -94,51 +113,52 @@ fn produce(write: impl FnOnce(&mut Buffer) -> Result<(), OutOfMemory>) -> usize 
 /// text; `None` when the input is shorter or not UTF-8 (the adapter always
 /// writes UTF-8, from `TextEncoder`; this is for any other caller).
 fn two_strs(input: &[u8], first: usize, second: usize) -> Option<(&str, &str)> {
-    let (a, rest) = input.split_at_checked(first)?;
-    let b = rest.get(..second)?;
-    Some((str_of(a)?, str_of(b)?))
+    // One check of both: two strings are UTF-8 when together they are and
+    // the first ends where a character does.
+    let both = input.get(..first.checked_add(second)?)?;
+    str_of(both)?.split_at_checked(first)
 }
 
 /// Makes room for `len` bytes of input, which the host writes before its
 /// next call; returns where they go, or 0 when there is no memory for
 /// them.
-#[wasm_bindgen(js_name = inputBuffer)]
-pub fn input_buffer(len: usize) -> *mut u8 {
-    with(&INPUT, |input| input.zeroed(len).unwrap_or(ptr::null_mut()))
+#[unsafe(export_name = "inputBuffer")]
+pub extern "C" fn input_buffer(len: usize) -> *mut u8 {
+    INPUT.with(|input| input.zeroed(len).unwrap_or(ptr::null_mut()))
 }
 
 /// Where the last output starts in wasm memory. Valid until the next call
 /// into the module (which may move or overwrite it).
-#[wasm_bindgen(js_name = outputPtr)]
-pub fn output_ptr() -> *const u8 {
-    with(&OUTPUT, |out| out.as_bytes().as_ptr())
+#[unsafe(export_name = "outputPtr")]
+pub extern "C" fn output_ptr() -> *const u8 {
+    OUTPUT.with(|out| out.as_bytes().as_ptr())
 }
 
 /// The length in bytes of the last output.
-#[wasm_bindgen(js_name = outputLen)]
-pub fn output_len() -> usize {
-    with(&OUTPUT, |out| out.as_bytes().len())
+#[unsafe(export_name = "outputLen")]
+pub extern "C" fn output_len() -> usize {
+    OUTPUT.with(|out| out.as_bytes().len())
 }
 
 /// Durations from the host's `performance.now()`. Returns `false` (and
 /// changes nothing) when a clock was chosen before or the host has no
 /// working `performance.now()`.
-#[wasm_bindgen(js_name = useHostClock)]
-pub fn use_host_clock() -> bool {
+#[unsafe(export_name = "useHostClock")]
+pub extern "C" fn use_host_clock() -> bool {
     host_has_performance() && set_clock(&HOST_CLOCK).is_ok()
 }
 
 /// Durations from the time the host sets with `setTimeMillis`. Returns
 /// `false` when a clock was chosen before.
-#[wasm_bindgen(js_name = useManualClock)]
-pub fn use_manual_clock() -> bool {
+#[unsafe(export_name = "useManualClock")]
+pub extern "C" fn use_manual_clock() -> bool {
     set_clock(&MANUAL_CLOCK).is_ok()
 }
 
 /// Moves the manual clock to `ms` milliseconds (from any origin: the first
 /// time set reads 0); earlier times, NaN and infinities are ignored.
-#[wasm_bindgen(js_name = setTimeMillis)]
-pub fn set_time_millis(ms: f64) {
+#[unsafe(export_name = "setTimeMillis")]
+pub extern "C" fn set_time_millis(ms: f64) {
     MANUAL_CLOCK.set_millis(ms);
 }
 
@@ -146,14 +166,14 @@ pub fn set_time_millis(ms: f64) {
 /// (otherwise the crate's package name). Only the first call counts; it
 /// returns `false` afterwards, and for input that is not UTF-8 or does not
 /// fit in memory.
-#[wasm_bindgen(js_name = setServiceName)]
-pub fn set_service_name(len: usize) -> bool {
+#[unsafe(export_name = "setServiceName")]
+pub extern "C" fn set_service_name(len: usize) -> bool {
     if NAMED.load(Ordering::Relaxed) {
         return false;
     }
     // The input buffer's block becomes the name, kept for the life of the
     // isolate (once at most); the next input gets a new one.
-    let Some(name) = with(&INPUT, |input| input.leak_str(len)) else {
+    let Some(name) = INPUT.with(|input| input.leak_str(len)) else {
         return false;
     };
     NAMED.store(true, Ordering::Relaxed);
@@ -161,14 +181,14 @@ pub fn set_service_name(len: usize) -> bool {
 }
 
 /// Writes the snapshot as Prometheus text 0.0.4; returns its length.
-#[wasm_bindgen(js_name = metricsText)]
-pub fn metrics_text() -> usize {
+#[unsafe(export_name = "metricsText")]
+pub extern "C" fn metrics_text() -> usize {
     produce(|out| export::text(Format::Prometheus, out))
 }
 
 /// Writes the snapshot as OpenMetrics 1.0 text; returns its length.
-#[wasm_bindgen(js_name = metricsOpenMetrics)]
-pub fn metrics_openmetrics() -> usize {
+#[unsafe(export_name = "metricsOpenMetrics")]
+pub extern "C" fn metrics_openmetrics() -> usize {
     produce(|out| export::text(Format::OpenMetrics, out))
 }
 
@@ -177,8 +197,8 @@ pub fn metrics_openmetrics() -> usize {
 /// asks for, then the snapshot in that format; returns the length of the
 /// snapshot, which ends the output (the content type is what comes before
 /// it). One negotiation for both, so the two always agree.
-#[wasm_bindgen(js_name = metricsFor)]
-pub fn metrics_for(len: usize) -> usize {
+#[unsafe(export_name = "metricsFor")]
+pub extern "C" fn metrics_for(len: usize) -> usize {
     let format = negotiate_input(len);
     let content_type = format.content_type().as_bytes();
     let total = produce(|out| {
@@ -193,66 +213,73 @@ pub fn metrics_for(len: usize) -> usize {
 
 /// The format the `Accept` header in the `len` bytes of input asks for.
 fn negotiate_input(len: usize) -> Format {
-    with(&INPUT, |input| {
-        let accept = two_strs(input.as_bytes(), len, 0).map(|(a, _)| a);
+    INPUT.with(|input| {
+        let accept = input.as_bytes().get(..len).and_then(str_of);
         export::negotiate(accept.filter(|a| !a.is_empty()))
     })
 }
 
 /// Writes the next frames of this isolate's frame stream; returns their
 /// length.
-#[wasm_bindgen(js_name = metricsFrames)]
-pub fn metrics_frames() -> usize {
-    critical_section::with(|cs| {
-        let frames = FRAMES.borrow(cs);
-        // `None` before the first call (and `setFrameBootId`): boot id 0.
-        let mut encoder = frames.take().unwrap_or(FrameEncoder::new(0));
+#[unsafe(export_name = "metricsFrames")]
+pub extern "C" fn metrics_frames() -> usize {
+    FRAMES.with(|encoder| {
         // Frames the output could not hold are thrown away, so the
         // encoder goes back to where it was: the next call writes them
         // again with the same sequence numbers, and the host sees no gap.
         let before = encoder.clone();
-        let len = produce(|out| export::frames(&mut encoder, out));
-        frames.set(Some(if len == OUT_OF_MEMORY {
-            before
-        } else {
-            encoder
-        }));
+        let len = produce(|out| export::frames(encoder, out));
+        if len == OUT_OF_MEMORY {
+            *encoder = before;
+        }
         len
     })
 }
 
 /// Starts a new frame stream with boot id `id`: the next frames begin with
 /// a description, and a decoder sees a restart.
-#[wasm_bindgen(js_name = setFrameBootId)]
-pub fn set_frame_boot_id(id: u32) {
-    critical_section::with(|cs| FRAMES.borrow(cs).set(Some(FrameEncoder::new(id))));
+#[unsafe(export_name = "setFrameBootId")]
+pub extern "C" fn set_frame_boot_id(id: u32) {
+    FRAMES.with(|encoder| *encoder = FrameEncoder::new(id));
 }
 
 /// Exports the push counters from now on, at zero.
-#[wasm_bindgen(js_name = enablePushMetrics)]
-pub fn enable_push_metrics() {
+#[unsafe(export_name = "enablePushMetrics")]
+pub extern "C" fn enable_push_metrics() {
     push::register();
 }
 
-/// Counts one push, and one failure unless `ok`.
-#[wasm_bindgen(js_name = recordPush)]
-pub fn record_push(ok: bool) {
-    push::record(ok);
+/// Counts one push, and one failure if `ok` is 0 (a number rather than a
+/// `bool`, which would have to be exactly 0 or 1: JS could pass anything).
+#[unsafe(export_name = "recordPush")]
+pub extern "C" fn record_push(ok: u32) {
+    push::record(ok != 0);
 }
 
 /// Runs the demo shop on one request, the method and path in the input
-/// (`method_len` bytes, then `path_len`; see [`demo::handle`]): returns
+/// (`method_len` bytes, then `path_len`; see [`demo::respond`]): returns
 /// the status and writes the body (read it with `outputPtr()` and
 /// `outputLen()`). Input that is not UTF-8 is answered with 400.
-#[wasm_bindgen]
-pub fn handle(method_len: usize, path_len: usize) -> u16 {
-    let reply = with(&INPUT, |input| {
-        let (method, path) = two_strs(input.as_bytes(), method_len, path_len)?;
-        Some(demo::handle(method, path).unwrap_or_else(demo::Reply::from))
+#[unsafe(export_name = "handle")]
+pub extern "C" fn handle(method_len: usize, path_len: usize) -> u16 {
+    INPUT.with(|input| {
+        OUTPUT.with(|out| {
+            out.clear();
+            // The body is at most `demo::BODY_CAPACITY` bytes: with room for
+            // that, it is written whole. Should even that not fit in
+            // memory, the status still stands, with an empty body.
+            let room = out.reserve(demo::BODY_CAPACITY);
+            let status = match two_strs(input.as_bytes(), method_len, path_len) {
+                Some((method, path)) => demo::respond(method, path, out),
+                None => {
+                    let _ = out.push(demo::BAD_INPUT.as_bytes());
+                    400
+                }
+            };
+            if room.is_err() {
+                out.clear();
+            }
+            status
+        })
     })
-    .unwrap_or_else(demo::Reply::bad_input);
-    // The body is at most `demo::BODY_CAPACITY` bytes; should even that
-    // not fit in memory, the status still stands, with an empty body.
-    produce(|out| out.push(reply.body.as_bytes()));
-    reply.status
 }

@@ -129,7 +129,7 @@ impl Buffer {
 
     /// Makes room for `more` bytes after the written ones: the capacity
     /// doubles (at least), so that appending stays linear.
-    fn reserve(&mut self, more: usize) -> Result<(), OutOfMemory> {
+    pub fn reserve(&mut self, more: usize) -> Result<(), OutOfMemory> {
         let needed = self.len.checked_add(more).ok_or(OutOfMemory)?;
         if needed <= self.capacity {
             return Ok(());

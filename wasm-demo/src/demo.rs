@@ -5,7 +5,8 @@
 //! and three levels deep (so `caller_function` has something to say), and
 //! failures of several kinds (so `result="error"` and the `error="..."`
 //! variant labels do too). The JS worker turns a request into
-//! [`handle`]`(method, path)` and the [`Reply`] back into a `Response`.
+//! [`respond`]`(method, path, out)` and the status and body back into a
+//! `Response`.
 //!
 //! | route | calls | fails with |
 //! |---|---|---|
@@ -14,12 +15,13 @@
 //! | `POST /checkout/{id}/{qty}` | `handle` → `checkout` → `get_item` → …, `parse_number`, `reserve` | also `OutOfStock` (409) |
 //! | anything else | `handle` | `NoRoute` (404), `MethodNotAllowed` (405) |
 //!
-//! Bodies are built without `core::fmt` (see [`push_decimal`]): the
-//! formatting machinery would be most of the `.wasm`. They are short and
-//! bounded, so they live in a fixed [`Body`] rather than a `String`, whose
-//! growth path would bring `alloc`'s out-of-memory handler (and with it
-//! `core::fmt`) into the module.
+//! Bodies are written straight into the module's output [`Buffer`] (the
+//! one the host reads the reply from), without `core::fmt` (see
+//! [`push_decimal`]): the formatting machinery would be most of the
+//! `.wasm`, and a body built elsewhere first would be one more copy, and
+//! its code, per request.
 
+use crate::buffer::Buffer;
 use omnimetrics::{Objective, ObjectiveLatency, ObjectivePercentile, ResultLabel, autometrics};
 
 /// The objective of the request handler: 99 % of requests succeed, 95 % of
@@ -67,41 +69,26 @@ impl ShopError {
     }
 }
 
-/// The most a reply body holds. The longest the demo writes is the index
+/// The most a reply body holds: the longest the demo writes is the index
 /// (82 bytes); an order with the largest numbers is 49 (see the test
-/// `the_longest_bodies_fit`).
+/// `the_longest_bodies_fit`). The host reserves this much before a request,
+/// so that a body is written whole or (out of memory) not at all.
 pub const BODY_CAPACITY: usize = 128;
 
-/// A reply body: UTF-8 text of at most [`BODY_CAPACITY`] bytes.
-pub type Body = heapless::String<BODY_CAPACITY>;
+/// The body of the answer to a request the host could not pass on as text
+/// (bytes that are not UTF-8), which is 400 without calling the shop.
+pub const BAD_INPUT: &str = "the request's method or path is not UTF-8\n";
 
-/// A response: status and plain-text body.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// `text/plain; charset=utf-8` body.
-    pub body: Body,
-}
-
-impl From<ShopError> for Reply {
-    fn from(e: ShopError) -> Self {
-        let mut body = Body::new();
-        put(&mut body, e.message());
-        Reply {
-            status: e.status(),
-            body,
+/// Answers one request: appends the body to `out` and returns the status.
+/// [`handle`] writes the body of a success; a failure is answered with
+/// its [`ShopError::message`] and [`ShopError::status`].
+pub fn respond(method: &str, path: &str, out: &mut Buffer) -> u16 {
+    match handle(method, path, out) {
+        Ok(()) => 200,
+        Err(e) => {
+            put(out, e.message());
+            e.status()
         }
-    }
-}
-
-impl Reply {
-    /// The answer to a request the host could not pass on as text (bytes
-    /// that are not UTF-8): 400, without calling the shop.
-    pub fn bad_input() -> Self {
-        let mut body = Body::new();
-        put(&mut body, "the request's method or path is not UTF-8\n");
-        Reply { status: 400, body }
     }
 }
 
@@ -119,7 +106,7 @@ pub struct Item {
 }
 
 /// Everything the shop sells (ids 1 to 3).
-pub const CATALOGUE: [Item; 3] = [
+pub static CATALOGUE: [Item; 3] = [
     Item {
         id: 1,
         name: "teapot",
@@ -144,13 +131,14 @@ pub const CATALOGUE: [Item; 3] = [
 const INDEX: &str =
     "omnimetrics wasm demo: GET /items/{id}, POST /checkout/{id}/{qty}, GET /metrics\n";
 
-/// Answers one request. Errors become their status (see [`ShopError`]);
-/// the query string, if any, is ignored.
+/// Answers one request, appending the body of a success to `out` (a
+/// failure writes nothing; see [`respond`]); the query string, if any, is
+/// ignored.
 #[autometrics(objective = API, track_concurrency, result_labels)]
-pub fn handle(method: &str, path: &str) -> Result<Reply, ShopError> {
-    let (path, _query) = cut(path, b'?');
-    let mut path = path;
-    while let Some(rest) = path.strip_prefix('/') {
+pub fn handle(method: &str, path: &str, out: &mut Buffer) -> Result<(), ShopError> {
+    let (mut path, _query) = cut(path, b'?');
+    // Leading slashes (`str::strip_prefix('/')` until there is none).
+    while let ("", Some(rest)) = cut(path, b'/') {
         path = rest;
     }
     // The first four `/`-separated parts (as `str::split` gives them).
@@ -163,27 +151,26 @@ pub fn handle(method: &str, path: &str) -> Result<Reply, ShopError> {
     match (part(), part(), part(), part()) {
         (Some(""), None, None, None) => {
             allow(method, "GET")?;
-            let mut body = Body::new();
-            put(&mut body, INDEX);
-            Ok(ok(body))
+            put(out, INDEX);
         }
         (Some("items"), Some(id), None, None) => {
             allow(method, "GET")?;
             let item = get_item(id)?;
-            Ok(ok(item_body(&item)))
+            item_body(out, item);
         }
         (Some("checkout"), Some(id), Some(qty), None) => {
             allow(method, "POST")?;
             let (item, qty, total) = checkout(id, qty)?;
-            Ok(ok(order_body(&item, qty, total)))
+            order_body(out, item, qty, total);
         }
-        _ => Err(ShopError::NoRoute),
+        _ => return Err(ShopError::NoRoute),
     }
+    Ok(())
 }
 
 /// Looks an item up by the id as written in the URL.
 #[autometrics(result_labels)]
-pub fn get_item(raw_id: &str) -> Result<Item, ShopError> {
+pub fn get_item(raw_id: &str) -> Result<&'static Item, ShopError> {
     let id = parse_number(raw_id)?;
     find_item(id)
 }
@@ -191,21 +178,29 @@ pub fn get_item(raw_id: &str) -> Result<Item, ShopError> {
 /// Orders `raw_qty` of item `raw_id`; returns the item, the quantity and
 /// the total in cents.
 #[autometrics(result_labels)]
-pub fn checkout(raw_id: &str, raw_qty: &str) -> Result<(Item, u32, u32), ShopError> {
+pub fn checkout(raw_id: &str, raw_qty: &str) -> Result<(&'static Item, u32, u32), ShopError> {
     let item = get_item(raw_id)?;
     let qty = parse_number(raw_qty)?;
-    reserve(&item, qty)?;
+    reserve(item, qty)?;
     Ok((item, qty, item.price_cents.saturating_mul(qty)))
 }
 
 /// A positive whole number of at most nine digits.
 #[autometrics]
 pub fn parse_number(raw: &str) -> Result<u32, ShopError> {
-    if raw.is_empty() || raw.len() > 9 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+    // At most nine digits: fits in a u32 without overflow.
+    if raw.len() > 9 {
         return Err(ShopError::BadNumber);
     }
-    // At most nine digits: fits in a u32 without overflow.
-    let n = raw.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    let mut n = 0u32;
+    for b in raw.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(ShopError::BadNumber);
+        }
+        n = n * 10 + u32::from(digit);
+    }
+    // No digits, or only zeros.
     if n == 0 {
         Err(ShopError::BadNumber)
     } else {
@@ -215,11 +210,10 @@ pub fn parse_number(raw: &str) -> Result<u32, ShopError> {
 
 /// The catalogue entry with id `id`.
 #[autometrics]
-pub fn find_item(id: u32) -> Result<Item, ShopError> {
+pub fn find_item(id: u32) -> Result<&'static Item, ShopError> {
     CATALOGUE
         .iter()
         .find(|i| i.id == id)
-        .copied()
         .ok_or(ShopError::NotFound)
 }
 
@@ -241,41 +235,32 @@ fn allow(method: &str, expected: &str) -> Result<(), ShopError> {
     }
 }
 
-fn ok(body: Body) -> Reply {
-    Reply { status: 200, body }
-}
-
 /// `teapot: 2500 cents, 5 in stock`
-fn item_body(item: &Item) -> Body {
-    let mut body = Body::new();
-    put(&mut body, item.name);
-    put(&mut body, ": ");
-    push_decimal(&mut body, item.price_cents);
-    put(&mut body, " cents, ");
-    push_decimal(&mut body, item.stock);
-    put(&mut body, " in stock\n");
-    body
+fn item_body(out: &mut Buffer, item: &Item) {
+    put(out, item.name);
+    put(out, ": ");
+    push_decimal(out, item.price_cents);
+    put(out, " cents, ");
+    push_decimal(out, item.stock);
+    put(out, " in stock\n");
 }
 
 /// `ordered 2 x teapot: 5000 cents`
-fn order_body(item: &Item, qty: u32, total: u32) -> Body {
-    let mut body = Body::new();
-    put(&mut body, "ordered ");
-    push_decimal(&mut body, qty);
-    put(&mut body, " x ");
-    put(&mut body, item.name);
-    put(&mut body, ": ");
-    push_decimal(&mut body, total);
-    put(&mut body, " cents\n");
-    body
+fn order_body(out: &mut Buffer, item: &Item, qty: u32, total: u32) {
+    put(out, "ordered ");
+    push_decimal(out, qty);
+    put(out, " x ");
+    put(out, item.name);
+    put(out, ": ");
+    push_decimal(out, total);
+    put(out, " cents\n");
 }
 
-/// Appends `s` to `body`. The demo's bodies are bounded by construction
-/// (static text, catalogue names, numbers of at most ten digits; see
-/// [`BODY_CAPACITY`]), so this never runs out of room; if it ever did, the
-/// body would end early rather than the request fail.
-fn put(body: &mut Body, s: &str) {
-    let _ = body.push_str(s);
+/// Appends `s` to `out`. Out of memory, the body ends early here; the host
+/// reserves [`BODY_CAPACITY`] first and drops the body if that fails, so
+/// that it never sees part of one.
+fn put(out: &mut Buffer, s: &str) {
+    let _ = out.push(s.as_bytes());
 }
 
 /// `s` up to the first `delimiter` (an ASCII byte), and what follows it
@@ -301,54 +286,53 @@ fn cut(s: &str, delimiter: u8) -> (&str, Option<&str>) {
 }
 
 /// Appends `n` in decimal, without `core::fmt`.
-pub fn push_decimal(out: &mut Body, n: u32) {
+pub fn push_decimal(out: &mut Buffer, n: u32) {
     if n >= 10 {
         push_decimal(out, n / 10);
     }
-    // One ASCII digit.
-    put(
-        out,
-        DIGITS
-            .get(n as usize % 10..)
-            .map_or("", |d| d.get(..1).unwrap_or("")),
-    );
+    // One ASCII digit: `n % 10` is below 10.
+    let _ = out.push(&[b'0' + (n % 10) as u8]);
 }
-
-/// The decimal digits, to slice one from.
-const DIGITS: &str = "0123456789";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// What `write` appends to an empty buffer, as text.
+    fn written(write: impl FnOnce(&mut Buffer)) -> std::string::String {
+        let mut out = Buffer::new();
+        write(&mut out);
+        std::string::String::from_utf8(out.as_bytes().to_vec()).unwrap()
+    }
+
     #[test]
     fn decimals() {
-        let mut s = Body::try_from("n=").unwrap();
-        push_decimal(&mut s, 4_000_000_007);
+        let s = written(|out| {
+            put(out, "n=");
+            push_decimal(out, 4_000_000_007);
+        });
         assert_eq!(s, "n=4000000007");
         for (n, text) in [(0, "0"), (7, "7"), (10, "10"), (u32::MAX, "4294967295")] {
-            let mut s = Body::new();
-            push_decimal(&mut s, n);
-            assert_eq!(s, text);
+            assert_eq!(written(|out| push_decimal(out, n)), text);
         }
     }
 
     #[test]
     fn the_longest_bodies_fit() {
         // (Not through `handle`: the host tests count its calls.)
-        assert!(INDEX.len() < BODY_CAPACITY);
+        assert!(INDEX.len() <= BODY_CAPACITY && BAD_INPUT.len() <= BODY_CAPACITY);
         let longest_name = CATALOGUE.iter().max_by_key(|i| i.name.len()).unwrap();
         let widest = Item {
             price_cents: u32::MAX,
             stock: u32::MAX,
             ..*longest_name
         };
-        let item = item_body(&widest);
+        let item = written(|out| item_body(out, &widest));
         assert!(
-            item.ends_with(" in stock\n") && item.len() < BODY_CAPACITY,
+            item.ends_with(" in stock\n") && item.len() <= BODY_CAPACITY,
             "{item}"
         );
-        let order = order_body(&widest, u32::MAX, u32::MAX);
+        let order = written(|out| order_body(out, &widest, u32::MAX, u32::MAX));
         assert_eq!(order, "ordered 4294967295 x kettle: 4294967295 cents\n");
         for e in [
             ShopError::BadNumber,
@@ -357,7 +341,7 @@ mod tests {
             ShopError::NoRoute,
             ShopError::MethodNotAllowed,
         ] {
-            assert_eq!(Reply::from(e).body, e.message());
+            assert!(e.message().len() <= BODY_CAPACITY, "{e:?}");
         }
     }
 

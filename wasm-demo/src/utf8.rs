@@ -7,43 +7,45 @@
 //! long texts (a word-at-a-time ASCII loop and a 256-byte width table):
 //! about 0.9 KiB of a module whose goal is 24 KiB, for strings that are a
 //! method, a path, an `Accept` header and a service name. This is the same
-//! check byte by byte, following the table of well-formed sequences in the
-//! Unicode Standard (§3.9, table 3-7), and tested against `core`'s.
+//! check byte by byte: each sequence is decoded, and the code point must be
+//! one that needs exactly that many bytes and not a surrogate, which is
+//! what the table of well-formed sequences in the Unicode Standard (§3.9,
+//! table 3-7) says range by range. It is tested against `core`'s check.
 
 /// `bytes` as text, or `None` when they are not well-formed UTF-8.
 pub fn str_of(bytes: &[u8]) -> Option<&str> {
     let mut i = 0;
     while let Some(&lead) = bytes.get(i) {
-        // The length of the sequence `lead` starts, and the range its
-        // second byte must be in (which rules out overlong forms,
-        // surrogates and code points past U+10FFFF). Comparisons rather
-        // than a `match` on ranges, which compiles to a jump table.
-        let (len, low, high) = if lead < 0x80 {
-            i += 1;
+        i += 1;
+        if lead < 0x80 {
             continue;
-        } else if lead < 0xC2 {
-            return None;
-        } else if lead < 0xE0 {
-            (2, 0x80, 0xBF)
-        } else if lead < 0xF0 {
-            let low = if lead == 0xE0 { 0xA0 } else { 0x80 };
-            (3, low, if lead == 0xED { 0x9F } else { 0xBF })
-        } else if lead < 0xF5 {
-            let low = if lead == 0xF0 { 0x90 } else { 0x80 };
-            (4, low, if lead == 0xF4 { 0x8F } else { 0xBF })
+        }
+        // How many continuation bytes follow the lead byte, and the least
+        // code point that needs that many (less is an overlong form).
+        let (more, least) = if lead & 0xE0 == 0xC0 {
+            (1, 0x80)
+        } else if lead & 0xF0 == 0xE0 {
+            (2, 0x800)
+        } else if lead & 0xF8 == 0xF0 {
+            (3, 0x1_0000)
         } else {
             return None;
         };
-        let second = *bytes.get(i + 1)?;
-        if second < low || second > high {
-            return None;
-        }
-        for k in 2..len {
-            if bytes.get(i + k)? & 0xC0 != 0x80 {
+        // The code point: the lead's low bits, then six from each
+        // continuation byte (`10xxxxxx`).
+        let mut code = u32::from(lead & (0x3F >> more));
+        for _ in 0..more {
+            let next = *bytes.get(i)?;
+            if next & 0xC0 != 0x80 {
                 return None;
             }
+            code = (code << 6) | u32::from(next & 0x3F);
+            i += 1;
         }
-        i += len;
+        // Overlong, a surrogate, or past the last code point.
+        if code < least || (0xD800..0xE000).contains(&code) || code > 0x10_FFFF {
+            return None;
+        }
     }
     // SAFETY: every sequence was checked to be well-formed just above.
     Some(unsafe { core::str::from_utf8_unchecked(bytes) })

@@ -20,32 +20,17 @@
 /// A weight in thousandths (`q=0.5` is 500).
 type Weight = u16;
 
-/// How well one of our formats matches the header: `(specificity, weight)`,
-/// specificity 3 for `type/subtype`, 2 for `type/*`, 1 for `*/*`.
-#[derive(Clone, Copy, Default)]
-struct Match {
-    specificity: u8,
-    weight: Weight,
-}
-
-impl Match {
-    #[inline(never)]
-    fn consider(&mut self, specificity: u8, weight: Weight) {
-        if specificity > self.specificity {
-            *self = Match {
-                specificity,
-                weight,
-            };
-        } else if specificity == self.specificity && weight > self.weight {
-            self.weight = weight;
-        }
-    }
-}
-
 /// Whether the header asks for OpenMetrics (see the module docs).
+///
+/// For each format this keeps only what the decision needs: OpenMetrics
+/// counts only where it is named explicitly, so its weight is the highest
+/// of those ranges (0 for none: a weight of 0 refuses it anyway); for
+/// 0.0.4, the most specific matching range decides, the highest weight
+/// among equally specific ones, which is the largest `(specificity,
+/// weight)` pair, kept as one number (see [`text_match`]).
 pub(crate) fn prefers_openmetrics(accept: &str) -> bool {
-    let mut om = Match::default();
-    let mut text = Match::default();
+    let mut om: Weight = 0;
+    let mut text: u16 = 0;
     let mut ranges = Some(accept.as_bytes());
     while let Some(remaining) = ranges {
         let (range, after) = split(remaining, b',');
@@ -54,7 +39,6 @@ pub(crate) fn prefers_openmetrics(accept: &str) -> bool {
         let (ty, Some(sub)) = split(media, b'/') else {
             continue;
         };
-        let (ty, sub) = (kind(trim(ty)), kind(trim(sub)));
         let mut weight: Option<Weight> = Some(1000);
         let mut version = None;
         while let Some(remaining) = params {
@@ -64,36 +48,47 @@ pub(crate) fn prefers_openmetrics(accept: &str) -> bool {
                 continue;
             };
             let value = trim_quotes(trim(value));
-            match kind(trim(key)) {
+            match word(key) {
                 // RFC 9110: a range with a malformed weight is ignored.
                 Kind::Q => weight = weight.and(parse_weight(value)),
-                Kind::Version => version = Some(value),
+                Kind::Version => version = Some(kind(value)),
                 _ => {}
             }
         }
         let Some(weight) = weight else {
             continue;
         };
-        // `version` as each of the two formats knows it.
-        let om_version = version.is_none_or(|v| v == b"1.0.0" || v == b"0.0.1");
-        let text_version = version.is_none_or(|v| v == b"0.0.4" || v == b"1.0.0");
-        match (ty, sub) {
-            (Kind::Any, Kind::Any) => {
-                om.consider(1, weight);
-                text.consider(1, weight);
+        // `version` as each of the formats knows it.
+        let om_version = matches!(version, None | Some(Kind::V1_0_0 | Kind::V0_0_1));
+        let text_version = matches!(version, None | Some(Kind::V1_0_0 | Kind::V0_0_4));
+        match (word(ty), word(sub)) {
+            (Kind::Application, Kind::OpenMetrics) if om_version => {
+                om = om.max(weight);
             }
-            (Kind::Application, Kind::Any) => om.consider(2, weight),
-            (Kind::Application, Kind::OpenMetrics) if om_version => om.consider(3, weight),
-            (Kind::Text, Kind::Any) => text.consider(2, weight),
-            (Kind::Text, Kind::Plain) if text_version => text.consider(3, weight),
+            (Kind::Any, Kind::Any) => text = text.max(text_match(1, weight)),
+            (Kind::Text, Kind::Any) => text = text.max(text_match(2, weight)),
+            (Kind::Text, Kind::Plain) if text_version => {
+                text = text.max(text_match(3, weight));
+            }
             _ => {}
         }
     }
-    om.specificity == 3 && om.weight > 0 && om.weight >= text.weight
+    om > 0 && om >= text & WEIGHTS
 }
 
-/// The words of an `Accept` header that matter here (case-insensitive).
-#[derive(Clone, Copy)]
+/// The bits of a [`text_match`] that hold the weight (at most 1000).
+const WEIGHTS: u16 = 0x3FF;
+
+/// A range matching 0.0.4 as one number, specificity (3 for `text/plain`,
+/// 2 for `text/*`, 1 for `*/*`) above weight: the larger number is the more
+/// specific range, or the higher weight of two equally specific ones.
+fn text_match(specificity: u16, weight: Weight) -> u16 {
+    (specificity << 10) | weight
+}
+
+/// The words of an `Accept` header that matter here (case-insensitive),
+/// and the versions the two formats know.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// `*`
     Any,
@@ -103,12 +98,24 @@ enum Kind {
     Plain,
     Q,
     Version,
+    /// `1.0.0`, the version of both OpenMetrics and (as Prometheus sends
+    /// it) text.
+    V1_0_0,
+    /// `0.0.1`, an earlier OpenMetrics version.
+    V0_0_1,
+    /// `0.0.4`, Prometheus text.
+    V0_0_4,
     Other,
 }
 
-/// Which of the words `word` is.
+/// Which of the words `word` is, around HTTP's optional whitespace.
+fn word(word: &[u8]) -> Kind {
+    kind(trim(word))
+}
+
+/// Which of the words `word` is, exactly.
 fn kind(word: &[u8]) -> Kind {
-    const WORDS: [(&[u8], Kind); 7] = [
+    const WORDS: [(&[u8], Kind); 10] = [
         (b"*", Kind::Any),
         (b"application", Kind::Application),
         (b"text", Kind::Text),
@@ -116,6 +123,9 @@ fn kind(word: &[u8]) -> Kind {
         (b"plain", Kind::Plain),
         (b"q", Kind::Q),
         (b"version", Kind::Version),
+        (b"1.0.0", Kind::V1_0_0),
+        (b"0.0.1", Kind::V0_0_1),
+        (b"0.0.4", Kind::V0_0_4),
     ];
     WORDS
         .iter()
@@ -134,11 +144,11 @@ fn split(s: &[u8], delimiter: u8) -> (&[u8], Option<&[u8]>) {
 }
 
 /// `s` without HTTP's optional whitespace (spaces and tabs) at either end.
-fn trim(s: &[u8]) -> &[u8] {
-    let ows = |b: &u8| *b == b' ' || *b == b'\t';
-    let start = s.iter().position(|b| !ows(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|b| !ows(b)).map_or(start, |at| at + 1);
-    s.get(start..end).unwrap_or(&[])
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] | [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
 }
 
 /// `s` without leading and trailing `"` (as `str::trim_matches('"')`).
@@ -153,24 +163,27 @@ fn trim_quotes(mut s: &[u8]) -> &[u8] {
 #[inline(never)]
 fn parse_weight(s: &[u8]) -> Option<Weight> {
     let (int, frac) = split(s, b'.');
-    let frac = frac.unwrap_or(&[]);
-    if frac.len() > 3 || !frac.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let whole: Weight = match int {
+    let mut w: Weight = match int {
+        // Not `""` or `"."`: no digit at all.
+        b"" if s.len() < 2 => return None,
         b"0" | b"" => 0,
-        b"1" => 1,
+        b"1" => 1000,
         _ => return None,
     };
-    if int.is_empty() && frac.is_empty() {
+    let frac = frac.unwrap_or(&[]);
+    if frac.len() > 3 {
         return None;
     }
-    // Three decimal places, missing ones zero.
-    let mut thousandths: Weight = 0;
-    for i in 0..3 {
-        thousandths = thousandths * 10 + frac.get(i).map_or(0, |&b| Weight::from(b - b'0'));
+    // The first decimal counts hundreds of thousandths, the next tens.
+    let mut scale = 100;
+    for &b in frac {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        w += Weight::from(digit) * scale;
+        scale /= 10;
     }
-    let w = whole * 1000 + thousandths;
     (w <= 1000).then_some(w)
 }
 
@@ -181,6 +194,28 @@ mod tests {
     use super::*;
     use std::string::String;
     use std::vec::Vec;
+
+    /// How well one of the formats matches the header, as the reference
+    /// parser below keeps it: `(specificity, weight)`, specificity 3 for
+    /// `type/subtype`, 2 for `type/*`, 1 for `*/*`.
+    #[derive(Clone, Copy, Default)]
+    struct Match {
+        specificity: u8,
+        weight: Weight,
+    }
+
+    impl Match {
+        fn consider(&mut self, specificity: u8, weight: Weight) {
+            if specificity > self.specificity {
+                *self = Match {
+                    specificity,
+                    weight,
+                };
+            } else if specificity == self.specificity && weight > self.weight {
+                self.weight = weight;
+            }
+        }
+    }
 
     fn weight(s: &str) -> Option<Weight> {
         parse_weight(s.as_bytes())
@@ -200,6 +235,50 @@ mod tests {
         assert_eq!(weight("."), None);
         assert_eq!(weight("0."), Some(0));
         assert_eq!(weight("1.0.0"), None);
+    }
+
+    /// The weight parser this module had before the single loop: the
+    /// digits checked, then read, in two passes.
+    fn reference_weight(s: &[u8]) -> Option<Weight> {
+        let (int, frac) = split(s, b'.');
+        let frac = frac.unwrap_or(&[]);
+        if frac.len() > 3 || !frac.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let whole: Weight = match int {
+            b"0" | b"" => 0,
+            b"1" => 1,
+            _ => return None,
+        };
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let mut thousandths: Weight = 0;
+        for i in 0..3 {
+            thousandths = thousandths * 10 + frac.get(i).map_or(0, |&b| Weight::from(b - b'0'));
+        }
+        let w = whole * 1000 + thousandths;
+        (w <= 1000).then_some(w)
+    }
+
+    #[test]
+    fn weights_agree_with_the_two_pass_parser() {
+        // Every string of up to six of these bytes.
+        let alphabet = *b"019.x/ ";
+        let mut strings = std::vec![Vec::new()];
+        let mut checked = 0;
+        while let Some(s) = strings.pop() {
+            assert_eq!(parse_weight(&s), reference_weight(&s), "{s:?}");
+            checked += 1;
+            if s.len() < 6 {
+                for b in alphabet {
+                    let mut longer = s.clone();
+                    longer.push(b);
+                    strings.push(longer);
+                }
+            }
+        }
+        assert!(checked > 100_000);
     }
 
     #[test]
@@ -321,6 +400,12 @@ mod tests {
             "",
             ";q=1",
             "application/openmetrics-text;version=1.0.0;q=0.3",
+            "application/openmetrics-text;version=\" 1.0.0\";q=0.8",
+            "application/openmetrics-text;version=0.0.1x;q=0.9",
+            "application/openmetrics-text;version=0.0.4",
+            "text/plain;version=\"\"1.0.0\"\";q=0.2",
+            "text/plain;version=0.0.1;q=0.9",
+            "text/plain ;version= 0.0.4;q=0.05",
         ];
         let mut checked = 0;
         for a in &pieces {
