@@ -1,20 +1,13 @@
 //! The raw JavaScript API of the module (wasm only).
 //!
-//! Everything a JS host needs, as plain exports of the wasm instance:
-//! choose a clock, read the snapshot in three encodings, count pushes, and
-//! (the demo) handle a request. The host owns all I/O: it decides when to
-//! read a snapshot (pull, after each request) and where to send it, inside
-//! `ctx.waitUntil(...)`, so that nothing here can delay a response. A push
-//! *callback* registered in Rust would save the host no code and would need
-//! the Rust side to hold JS functions and promises, so the API is
-//! pull-only.
-//!
-//! The exports are `extern "C"` functions with numbers for arguments and
-//! results, not `#[wasm_bindgen]` ones: wasm-bindgen's shim for an export
-//! passes each argument through a closure, as four parts, which the
-//! optimisers leave as stores to and loads from the stack, about 45 bytes
-//! per argument (and these are small functions). JS reaches them on the
-//! instance's exports, which the wasm-bindgen module's `initSync()` returns.
+//! Everything a JS host needs, as plain functions of the wasm-bindgen
+//! module: choose a clock, read the snapshot in three encodings, count
+//! pushes, and (the demo) handle a request. The host owns all I/O: it
+//! decides when to read a snapshot (pull, after each request) and where to
+//! send it, inside `ctx.waitUntil(...)`, so that nothing here can delay a
+//! response. A push *callback* registered in Rust would save the host no
+//! code and would need the Rust side to hold JS functions and promises, so
+//! the API is pull-only.
 //!
 //! Strings cross in [`Buffer`]s, not as JS values (see the `buffer`
 //! module for why). A string argument is written by the host into the
@@ -22,27 +15,25 @@
 //! bytes; an export that produces bytes writes them to the output buffer
 //! and returns their length, or [`OUT_OF_MEMORY`], and `outputPtr()` says
 //! where they start. `worker/adapter.mjs` wraps this raw API into the one a
-//! worker uses (strings and `Uint8Array`s, booleans, errors thrown), listed
-//! in the README. As wasm has them, `usize` and pointers are `i32`s, which
-//! JS reads as signed (`>>> 0` makes them unsigned again), and a `bool` is
-//! 0 or 1:
+//! worker uses (strings and `Uint8Array`s, errors thrown), listed in the
+//! README:
 //!
 //! | raw export | does |
 //! |---|---|
-//! | `useHostClock() -> bool` | durations from `performance.now()`; 0 if a clock was already chosen or there is no `performance` |
-//! | `useManualClock() -> bool` | durations from `setTimeMillis` |
-//! | `setTimeMillis(ms: f64)` | moves the manual clock (milliseconds from any origin; never backwards) |
-//! | `setServiceName(len) -> bool` | `service_name` of every series (the input); once per isolate |
-//! | `metricsText() -> usize` | writes Prometheus text 0.0.4 |
-//! | `metricsOpenMetrics() -> usize` | writes OpenMetrics 1.0 text |
-//! | `metricsFor(len) -> usize` | writes the `Content-Type` of the format the `Accept` header in the input asks for (empty: none), then the snapshot in it; returns the snapshot's length |
-//! | `metricsFrames() -> usize` | writes postcard+COBS frames (description when due, then values) |
-//! | `setFrameBootId(id: u32)` | boot id of the frames (say, a random per-isolate number); restarts the frame stream |
+//! | `useHostClock(): boolean` | durations from `performance.now()`; `false` if a clock was already chosen or there is no `performance` |
+//! | `useManualClock(): boolean` | durations from `setTimeMillis` |
+//! | `setTimeMillis(ms: number)` | moves the manual clock (milliseconds from any origin; never backwards) |
+//! | `setServiceName(len): boolean` | `service_name` of every series (the input); once per isolate |
+//! | `metricsText(): number` | writes Prometheus text 0.0.4 |
+//! | `metricsOpenMetrics(): number` | writes OpenMetrics 1.0 text |
+//! | `metricsFor(len): number` | writes the `Content-Type` of the format the `Accept` header in the input asks for (empty: none), then the snapshot in it; returns the snapshot's length |
+//! | `metricsFrames(): number` | writes postcard+COBS frames (description when due, then values) |
+//! | `setFrameBootId(id: number)` | boot id of the frames (say, a random per-isolate number); restarts the frame stream |
 //! | `enablePushMetrics()` | exports the push counters at zero |
-//! | `recordPush(ok: u32)` | counts a push and, if `ok` is 0, a failure |
-//! | `handle(methodLen, pathLen) -> u16` | the demo shop on the method and path in the input: returns the status, writes the body |
-//! | `inputBuffer(len) -> *mut u8` | makes room for `len` bytes of input; where to write them (0: no memory) |
-//! | `outputPtr() -> *const u8`, `outputLen() -> usize` | where the last output is, and its length |
+//! | `recordPush(ok: boolean)` | counts a push and, if not ok, a failure |
+//! | `handle(methodLen, pathLen): number` | the demo shop on the method and path in the input: returns the status, writes the body |
+//! | `inputBuffer(len): number` | makes room for `len` bytes of input; where to write them (0: no memory) |
+//! | `outputPtr(): number`, `outputLen(): number` | where the last output is, and its length |
 
 use crate::buffer::{Buffer, OutOfMemory};
 use crate::clock::{HostClock, ManualClock, host_has_performance};
@@ -54,6 +45,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use omnimetrics::clock::set_clock;
 use omnimetrics_sinks::frame::FrameEncoder;
 use omnimetrics_sinks::text::Format;
+use wasm_bindgen::prelude::*;
 
 static HOST_CLOCK: HostClock = HostClock::new();
 static MANUAL_CLOCK: ManualClock = ManualClock::new();
@@ -122,43 +114,43 @@ fn two_strs(input: &[u8], first: usize, second: usize) -> Option<(&str, &str)> {
 /// Makes room for `len` bytes of input, which the host writes before its
 /// next call; returns where they go, or 0 when there is no memory for
 /// them.
-#[unsafe(export_name = "inputBuffer")]
-pub extern "C" fn input_buffer(len: usize) -> *mut u8 {
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(len: usize) -> *mut u8 {
     INPUT.with(|input| input.zeroed(len).unwrap_or(ptr::null_mut()))
 }
 
 /// Where the last output starts in wasm memory. Valid until the next call
 /// into the module (which may move or overwrite it).
-#[unsafe(export_name = "outputPtr")]
-pub extern "C" fn output_ptr() -> *const u8 {
+#[wasm_bindgen(js_name = outputPtr)]
+pub fn output_ptr() -> *const u8 {
     OUTPUT.with(|out| out.as_bytes().as_ptr())
 }
 
 /// The length in bytes of the last output.
-#[unsafe(export_name = "outputLen")]
-pub extern "C" fn output_len() -> usize {
+#[wasm_bindgen(js_name = outputLen)]
+pub fn output_len() -> usize {
     OUTPUT.with(|out| out.as_bytes().len())
 }
 
 /// Durations from the host's `performance.now()`. Returns `false` (and
 /// changes nothing) when a clock was chosen before or the host has no
 /// working `performance.now()`.
-#[unsafe(export_name = "useHostClock")]
-pub extern "C" fn use_host_clock() -> bool {
+#[wasm_bindgen(js_name = useHostClock)]
+pub fn use_host_clock() -> bool {
     host_has_performance() && set_clock(&HOST_CLOCK).is_ok()
 }
 
 /// Durations from the time the host sets with `setTimeMillis`. Returns
 /// `false` when a clock was chosen before.
-#[unsafe(export_name = "useManualClock")]
-pub extern "C" fn use_manual_clock() -> bool {
+#[wasm_bindgen(js_name = useManualClock)]
+pub fn use_manual_clock() -> bool {
     set_clock(&MANUAL_CLOCK).is_ok()
 }
 
 /// Moves the manual clock to `ms` milliseconds (from any origin: the first
 /// time set reads 0); earlier times, NaN and infinities are ignored.
-#[unsafe(export_name = "setTimeMillis")]
-pub extern "C" fn set_time_millis(ms: f64) {
+#[wasm_bindgen(js_name = setTimeMillis)]
+pub fn set_time_millis(ms: f64) {
     MANUAL_CLOCK.set_millis(ms);
 }
 
@@ -166,8 +158,8 @@ pub extern "C" fn set_time_millis(ms: f64) {
 /// (otherwise the crate's package name). Only the first call counts; it
 /// returns `false` afterwards, and for input that is not UTF-8 or does not
 /// fit in memory.
-#[unsafe(export_name = "setServiceName")]
-pub extern "C" fn set_service_name(len: usize) -> bool {
+#[wasm_bindgen(js_name = setServiceName)]
+pub fn set_service_name(len: usize) -> bool {
     if NAMED.load(Ordering::Relaxed) {
         return false;
     }
@@ -181,14 +173,14 @@ pub extern "C" fn set_service_name(len: usize) -> bool {
 }
 
 /// Writes the snapshot as Prometheus text 0.0.4; returns its length.
-#[unsafe(export_name = "metricsText")]
-pub extern "C" fn metrics_text() -> usize {
+#[wasm_bindgen(js_name = metricsText)]
+pub fn metrics_text() -> usize {
     produce(|out| export::text(Format::Prometheus, out))
 }
 
 /// Writes the snapshot as OpenMetrics 1.0 text; returns its length.
-#[unsafe(export_name = "metricsOpenMetrics")]
-pub extern "C" fn metrics_openmetrics() -> usize {
+#[wasm_bindgen(js_name = metricsOpenMetrics)]
+pub fn metrics_openmetrics() -> usize {
     produce(|out| export::text(Format::OpenMetrics, out))
 }
 
@@ -197,8 +189,8 @@ pub extern "C" fn metrics_openmetrics() -> usize {
 /// asks for, then the snapshot in that format; returns the length of the
 /// snapshot, which ends the output (the content type is what comes before
 /// it). One negotiation for both, so the two always agree.
-#[unsafe(export_name = "metricsFor")]
-pub extern "C" fn metrics_for(len: usize) -> usize {
+#[wasm_bindgen(js_name = metricsFor)]
+pub fn metrics_for(len: usize) -> usize {
     let format = negotiate_input(len);
     let content_type = format.content_type().as_bytes();
     let total = produce(|out| {
@@ -221,8 +213,8 @@ fn negotiate_input(len: usize) -> Format {
 
 /// Writes the next frames of this isolate's frame stream; returns their
 /// length.
-#[unsafe(export_name = "metricsFrames")]
-pub extern "C" fn metrics_frames() -> usize {
+#[wasm_bindgen(js_name = metricsFrames)]
+pub fn metrics_frames() -> usize {
     FRAMES.with(|encoder| {
         // Frames the output could not hold are thrown away, so the
         // encoder goes back to where it was: the next call writes them
@@ -238,30 +230,29 @@ pub extern "C" fn metrics_frames() -> usize {
 
 /// Starts a new frame stream with boot id `id`: the next frames begin with
 /// a description, and a decoder sees a restart.
-#[unsafe(export_name = "setFrameBootId")]
-pub extern "C" fn set_frame_boot_id(id: u32) {
+#[wasm_bindgen(js_name = setFrameBootId)]
+pub fn set_frame_boot_id(id: u32) {
     FRAMES.with(|encoder| *encoder = FrameEncoder::new(id));
 }
 
 /// Exports the push counters from now on, at zero.
-#[unsafe(export_name = "enablePushMetrics")]
-pub extern "C" fn enable_push_metrics() {
+#[wasm_bindgen(js_name = enablePushMetrics)]
+pub fn enable_push_metrics() {
     push::register();
 }
 
-/// Counts one push, and one failure if `ok` is 0 (a number rather than a
-/// `bool`, which would have to be exactly 0 or 1: JS could pass anything).
-#[unsafe(export_name = "recordPush")]
-pub extern "C" fn record_push(ok: u32) {
-    push::record(ok != 0);
+/// Counts one push, and one failure unless `ok`.
+#[wasm_bindgen(js_name = recordPush)]
+pub fn record_push(ok: bool) {
+    push::record(ok);
 }
 
 /// Runs the demo shop on one request, the method and path in the input
 /// (`method_len` bytes, then `path_len`; see [`demo::respond`]): returns
 /// the status and writes the body (read it with `outputPtr()` and
 /// `outputLen()`). Input that is not UTF-8 is answered with 400.
-#[unsafe(export_name = "handle")]
-pub extern "C" fn handle(method_len: usize, path_len: usize) -> u16 {
+#[wasm_bindgen]
+pub fn handle(method_len: usize, path_len: usize) -> u16 {
     INPUT.with(|input| {
         OUTPUT.with(|out| {
             out.clear();

@@ -11,10 +11,6 @@
 //   const om = adapter(raw, raw.initSync({ module: wasm }).memory);
 //   om.metricsText(); // a string
 //
-// The raw exports are plain wasm functions on the instance (not
-// wasm-bindgen's JS wrappers), with numbers in and out; see
-// src/bindings.rs.
-//
 // The module imports hostNow from this file too (its clock): that is why it
 // has no other imports.
 
@@ -35,10 +31,6 @@ export function hostNow() {
 // The adapter API over `raw` (the wasm-bindgen module, initialised) and its
 // `memory` (a WebAssembly.Memory).
 export function adapter(raw, memory) {
-  // The raw API is the instance's own exports (plain wasm functions; see
-  // src/bindings.rs for why), which the module's initSync() returns once it
-  // is initialised. Lengths and pointers come back as signed i32s: `>>> 0`.
-  const wasm = raw.initSync();
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
 
@@ -47,7 +39,7 @@ export function adapter(raw, memory) {
   function input(...strings) {
     const encoded = strings.map((s) => encoder.encode(s ?? ""));
     const total = encoded.reduce((n, bytes) => n + bytes.length, 0);
-    const at = wasm.inputBuffer(total) >>> 0;
+    const at = raw.inputBuffer(total);
     if (at === 0) throw new Error(`omnimetrics: no memory for ${total} bytes of input`);
     // After the call: growing the buffer may have grown (replaced) memory.buffer.
     const view = new Uint8Array(memory.buffer, at, total);
@@ -59,26 +51,25 @@ export function adapter(raw, memory) {
     return encoded.map((bytes) => bytes.length);
   }
 
-  // The `len` bytes of the last output (as an export returned it), still
-  // in wasm memory.
+  // The `len` bytes of the last output, still in wasm memory.
   function output(len) {
-    if (len >>> 0 === OUT_OF_MEMORY) throw new Error("omnimetrics: out of memory writing the output");
-    return new Uint8Array(memory.buffer, wasm.outputPtr() >>> 0, len >>> 0);
+    if (len === OUT_OF_MEMORY) throw new Error("omnimetrics: out of memory writing the output");
+    return new Uint8Array(memory.buffer, raw.outputPtr(), len);
   }
   const text = (len) => decoder.decode(output(len));
 
   return {
-    useHostClock: () => wasm.useHostClock() !== 0,
-    useManualClock: () => wasm.useManualClock() !== 0,
-    setTimeMillis: (ms) => wasm.setTimeMillis(ms),
-    setServiceName: (name) => wasm.setServiceName(...input(name)) !== 0,
-    metricsText: () => text(wasm.metricsText()),
-    metricsOpenMetrics: () => text(wasm.metricsOpenMetrics()),
+    useHostClock: () => raw.useHostClock(),
+    useManualClock: () => raw.useManualClock(),
+    setTimeMillis: (ms) => raw.setTimeMillis(ms),
+    setServiceName: (name) => raw.setServiceName(...input(name)),
+    metricsText: () => text(raw.metricsText()),
+    metricsOpenMetrics: () => text(raw.metricsOpenMetrics()),
     // A scrape's answer: the format `accept` (an Accept header) asks for,
     // and its Content-Type.
     metricsFor(accept) {
-      const bodyLen = wasm.metricsFor(...input(accept)) >>> 0;
-      const all = output(bodyLen === OUT_OF_MEMORY ? bodyLen : wasm.outputLen());
+      const bodyLen = raw.metricsFor(...input(accept));
+      const all = output(bodyLen === OUT_OF_MEMORY ? bodyLen : raw.outputLen());
       const at = all.length - bodyLen;
       return {
         contentType: decoder.decode(all.subarray(0, at)),
@@ -86,14 +77,14 @@ export function adapter(raw, memory) {
       };
     },
     // A copy: the module reuses its output buffer on the next call.
-    metricsFrames: () => output(wasm.metricsFrames()).slice(),
-    setFrameBootId: (id) => wasm.setFrameBootId(id),
-    enablePushMetrics: () => wasm.enablePushMetrics(),
-    recordPush: (ok) => wasm.recordPush(ok ? 1 : 0),
+    metricsFrames: () => output(raw.metricsFrames()).slice(),
+    setFrameBootId: (id) => raw.setFrameBootId(id),
+    enablePushMetrics: () => raw.enablePushMetrics(),
+    recordPush: (ok) => raw.recordPush(ok),
     // The demo shop: { status, body }.
     handle(method, path) {
-      const status = wasm.handle(...input(method, path));
-      return { status, body: text(wasm.outputLen()) };
+      const status = raw.handle(...input(method, path));
+      return { status, body: text(raw.outputLen()) };
     },
   };
 }

@@ -11,11 +11,9 @@ import { adapter } from "../../worker/adapter.mjs";
 
 // The adapter, made on first use: the module is not instantiated yet while
 // this file is being imported. The test build exports its memory
-// (`testMemory`) and its instance's exports (`testExports`, the raw API); a
-// worker gets both from `initSync`, which the adapter calls for the
-// exports.
+// (`testMemory`); a worker gets it from `initSync`.
 let adapted = null;
-const om = () => (adapted ??= adapter({ initSync: raw.testExports }, raw.testMemory()));
+const om = () => (adapted ??= adapter(raw, raw.testMemory()));
 
 // Method, path and the status the demo must answer with.
 export const REQUESTS = [
@@ -112,27 +110,26 @@ export function hostileInput() {
 // The raw exports called as no adapter would (see raw_exports_refuse_bad_input).
 export function rawMisuse() {
   const memory = raw.testMemory();
-  const wasm = raw.testExports();
   const write = (bytes) => {
-    const at = wasm.inputBuffer(bytes.length) >>> 0;
+    const at = raw.inputBuffer(bytes.length);
     new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
   };
   const readOutput = (len) =>
-    new TextDecoder().decode(new Uint8Array(memory.buffer, wasm.outputPtr() >>> 0, len));
+    new TextDecoder().decode(new Uint8Array(memory.buffer, raw.outputPtr(), len));
   // "GET" and a path with bytes that are not UTF-8.
   write([0x47, 0x45, 0x54, 0x2f, 0xff, 0xfe]);
-  const notUtf8Status = wasm.handle(3, 3);
-  const notUtf8Body = readOutput(wasm.outputLen());
+  const notUtf8Status = raw.handle(3, 3);
+  const notUtf8Body = readOutput(raw.outputLen());
   write([0x47, 0x45, 0x54, 0x2f]);
-  const tooLongStatus = wasm.handle(3, 100);
+  const tooLongStatus = raw.handle(3, 100);
   write([0xc3]);
-  const badName = wasm.setServiceName(1);
+  const badName = raw.setServiceName(1);
   write([0x61]);
   // An Accept header longer than the input: none, so text 0.0.4.
-  const badAcceptLen = wasm.metricsFor(1000);
-  const badAccept = readOutput(wasm.outputLen());
+  const badAcceptLen = raw.metricsFor(1000);
+  const badAccept = readOutput(raw.outputLen());
   const badAcceptType = badAccept.slice(0, badAccept.length - badAcceptLen);
-  const hugeInput = wasm.inputBuffer(0xfffffff0);
+  const hugeInput = raw.inputBuffer(0xfffffff0);
   const afterStatus = om().handle("GET", "/").status;
   return { notUtf8Status, notUtf8Body, tooLongStatus, badName, badAcceptType, hugeInput, afterStatus };
 }
