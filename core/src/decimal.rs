@@ -163,12 +163,14 @@ const fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
     if sci {
         len = put(out, len, b'e');
         len = put(out, len, if exp < 0 { b'-' } else { b'+' });
+        // At least two digits (`e-05`); three below -99, which only a
+        // scale above 19 set through the public field reaches.
         let e = exp.unsigned_abs();
-        if e >= 100 {
-            len = put(out, len, b'0' + (e / 100) as u8);
+        let mut p = if e >= 100 { 100 } else { 10 };
+        while p > 0 {
+            len = put(out, len, b'0' + (e / p % 10) as u8);
+            p /= 10;
         }
-        len = put(out, len, b'0' + ((e / 10) % 10) as u8);
-        len = put(out, len, b'0' + (e % 10) as u8);
     }
     len
 }
