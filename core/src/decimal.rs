@@ -68,7 +68,7 @@ impl Decimal {
     /// Writes the canonical text (see the module docs) into `buf`.
     pub fn render<'b>(&self, buf: &'b mut DecimalBuf) -> &'b str {
         let len = render_into(self.mantissa, self.scale, &mut buf.bytes);
-        text(&buf.bytes, len)
+        ascii(buf.bytes.get(..len).unwrap_or(&[]))
     }
 }
 
@@ -79,16 +79,19 @@ impl fmt::Display for Decimal {
     }
 }
 
-/// The first `len` bytes of a rendered buffer (a [`DecimalBuf`]'s or a
-/// [`DecimalText`]'s) as a `str`.
-///
-/// Those buffers start zeroed and only [`put`] writes them, which clears
-/// every byte's top bit: they hold nothing but ASCII, by construction.
-/// That is smaller than checking the bytes afterwards (a loop, and a
-/// fallback that never runs) and much smaller than `str::from_utf8`.
-fn text(bytes: &[u8; 48], len: usize) -> &str {
-    let text = bytes.get(..len).unwrap_or(&[]);
-    // SAFETY: all bytes are ASCII (see above), and ASCII is valid UTF-8.
+/// `text` as a `str`; `""` if it is not ASCII. Only ASCII digits, `.`,
+/// `e`, `+` and `-` are ever rendered, so the check never fails; it is what
+/// keeps this safe, and a byte loop is much smaller in a firmware's flash
+/// than `str::from_utf8`'s validator (or the word-at-a-time `is_ascii`).
+fn ascii(text: &[u8]) -> &str {
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] >= 0x80 {
+            return "";
+        }
+        i += 1;
+    }
+    // SAFETY: every byte was checked to be ASCII, and ASCII is valid UTF-8.
     unsafe { core::str::from_utf8_unchecked(text) }
 }
 
@@ -172,10 +175,7 @@ const fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
     len
 }
 
-/// `b` at `out[len]`; the new length. The only writer of rendered
-/// buffers: its top bit is cleared, which keeps them ASCII whatever the
-/// caller passes (only digits, `.`, `e`, `+` and `-` are ever passed, so
-/// this changes no byte; see [`text`]).
+/// `b` at `out[len]`; the new length.
 ///
 /// Not inlined in wasm, where a call is a few bytes and each inlined copy
 /// (bounds check, store) costs more (38 B less in the demo module). On
@@ -184,7 +184,7 @@ const fn render_into(mantissa: u64, scale: u8, out: &mut [u8; 48]) -> usize {
 #[cfg_attr(target_family = "wasm", inline(never))]
 const fn put(out: &mut [u8; 48], len: usize, b: u8) -> usize {
     if len < out.len() {
-        out[len] = b & 0x7f;
+        out[len] = b;
     }
     len + 1
 }
@@ -210,7 +210,7 @@ impl DecimalText {
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        text(&self.bytes, usize::from(self.len))
+        ascii(self.bytes.get(..usize::from(self.len)).unwrap_or(&[]))
     }
 }
 
