@@ -140,8 +140,8 @@ impl FrameEncoder {
         out: &mut W,
     ) -> Result<(), W::Error> {
         let mut io = IoOut::new(out);
-        let r = self.describe(source, &mut io);
-        io.result(r)
+        let r = self.frame(source, true, &mut io);
+        io.result(r.map(drop))
     }
 
     /// Writes a value frame only, with no description even if one is due;
@@ -163,7 +163,7 @@ impl FrameEncoder {
     ) -> Result<(), Failed> {
         let periodic = self.every != 0 && self.since >= self.every;
         if self.described.is_none() || self.requested || periodic {
-            self.describe(source, out)?;
+            self.frame(source, true, out)?;
         }
         let schema = self.frame(source, false, out)?;
         self.since = self.since.saturating_add(1);
@@ -171,25 +171,14 @@ impl FrameEncoder {
             // The series changed since the last description (or between
             // the two walks): the host holds this value frame until the
             // description that follows lets it read it.
-            self.describe(source, out)?;
+            self.frame(source, true, out)?;
         }
         Ok(())
     }
 
-    fn describe<S: Source + ?Sized>(
-        &mut self,
-        source: &S,
-        out: &mut dyn ByteOut,
-    ) -> Result<(), Failed> {
-        let schema = self.frame(source, true, out)?;
-        self.described = Some(schema);
-        self.since = 0;
-        self.requested = false;
-        Ok(())
-    }
-
-    /// Writes one frame; returns its schema id. (Not inlined: it is called
-    /// from three places, and one copy is what a firmware wants.)
+    /// Writes one frame and, for a description frame, notes it as the
+    /// last one sent; returns its schema id. (Not inlined: it is called
+    /// from five places, and one copy is what a firmware wants.)
     #[inline(never)]
     fn frame<S: Source + ?Sized>(
         &mut self,
@@ -206,21 +195,22 @@ impl FrameEncoder {
         });
         w.varint(u64::from(self.boot_id));
         w.varint(u64::from(self.seq));
-        let schema = walk(source, &mut w, describe)?;
+        let schema = walk(source, &mut w, describe);
         w.route(false, true);
         w.byte(tag::END);
         w.varint(u64::from(schema));
         w.finish()?;
         self.seq = self.seq.wrapping_add(1);
+        if describe {
+            self.described = Some(schema);
+            self.since = 0;
+            self.requested = false;
+        }
         Ok(schema)
     }
 }
 
-fn walk<S: Source + ?Sized>(
-    source: &S,
-    w: &mut FrameWriter<'_>,
-    describing: bool,
-) -> Result<u32, Failed> {
+fn walk<S: Source + ?Sized>(source: &S, w: &mut FrameWriter<'_>, describing: bool) -> u32 {
     let mut walker = Walker {
         w,
         recall: Recall::new(),
@@ -229,9 +219,10 @@ fn walk<S: Source + ?Sized>(
     };
     // Through `dyn Visitor`, as the text encoder does: one copy of the
     // source's walk serves both.
-    source.visit(&mut walker as &mut dyn Visitor<Error = Failed>)?;
-    walker.w.status()?;
-    Ok(walker.w.hash())
+    // Its only error is the writer's, which the writer remembers: the
+    // frame's `finish` reports it.
+    let _ = source.visit(&mut walker as &mut dyn Visitor<Error = Failed>);
+    walker.w.hash()
 }
 
 /// Writes the records of one frame. The description records (families and
@@ -347,11 +338,7 @@ impl Visitor for Walker<'_, '_> {
         recall.set_labels(s.labels);
         let buckets = match histogram {
             None => tag::BUCKETS_NONE,
-            Some(h) if recall.same_bounds(h.bounds, h.scale) => tag::BUCKETS_SAME,
-            Some(h) => {
-                recall.set_bounds(h.bounds, h.scale);
-                tag::BUCKETS_NEW
-            }
+            Some(h) => recall.bounds(h.bounds, h.scale),
         };
         w.byte(buckets);
         if let (tag::BUCKETS_NEW, Some(h)) = (buckets, histogram) {

@@ -136,16 +136,16 @@ impl Recall {
         }
     }
 
-    /// Whether `bounds` at `scale` equal the previous histogram series'.
-    pub(crate) fn same_bounds(&self, bounds: &[u64], scale: u8) -> bool {
-        match self.histogram {
+    /// How a histogram's `bounds` at `scale` compare with the previous
+    /// histogram series' (the `Buckets` variant's tag, `Same` or `New`);
+    /// remembers them for the next.
+    pub(crate) fn bounds(&mut self, bounds: &[u64], scale: u8) -> u8 {
+        if let Some((n, s)) = self.histogram {
             // SAFETY: the struct's invariant.
-            Some((n, s)) => s == scale && unsafe { prefix(&self.bounds, n) } == bounds,
-            None => false,
+            if s == scale && unsafe { prefix(&self.bounds, n) } == bounds {
+                return tag::BUCKETS_SAME;
+            }
         }
-    }
-
-    pub(crate) fn set_bounds(&mut self, bounds: &[u64], scale: u8) {
         self.histogram = None;
         if bounds.len() <= BOUNDS {
             for (slot, &b) in self.bounds.iter_mut().zip(bounds) {
@@ -153,5 +153,6 @@ impl Recall {
             }
             self.histogram = Some((bounds.len(), scale));
         }
+        tag::BUCKETS_NEW
     }
 }

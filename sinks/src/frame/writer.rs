@@ -136,8 +136,12 @@ impl<'o> FrameWriter<'o> {
     /// Ends the frame: CRC (little-endian, not itself checksummed), the
     /// last COBS block, `0x00`.
     pub(crate) fn finish(&mut self) -> Result<(), Failed> {
-        for b in (!self.crc).to_le_bytes() {
-            self.cobs(b);
+        // Through `byte`, so that `cobs` has one caller and is inlined
+        // there; the CRC it goes on computing is not used.
+        let crc = !self.crc;
+        self.route(false, true);
+        for b in crc.to_le_bytes() {
+            self.byte(b);
         }
         self.flush_block(true);
         self.status()
