@@ -138,10 +138,11 @@ impl<'o> FrameWriter<'o> {
     pub(crate) fn finish(&mut self) -> Result<(), Failed> {
         // Through `byte`, so that `cobs` has one caller and is inlined
         // there; the CRC it goes on computing is not used.
-        let crc = !self.crc;
+        let mut crc = !self.crc;
         self.route(false, true);
-        for b in crc.to_le_bytes() {
-            self.byte(b);
+        for _ in 0..4 {
+            self.byte(crc as u8);
+            crc >>= 8;
         }
         self.flush_block(true);
         self.status()
