@@ -1,14 +1,12 @@
 //! The frame encoder: walks a source and streams description and value
 //! frames, deciding when a description is due.
 
-use super::recall::{Delta, Recall};
+use super::recall::Recall;
 use super::tag;
 use super::writer::FrameWriter;
 use super::{EncodeError, VERSION};
 use crate::out::{ByteOut, Failed, IoOut, SliceOut};
-use omnimetrics::visit::{
-    Exemplar, FamilyDesc, Label, MetricKind, Series, SeriesValue, Source, Visitor,
-};
+use omnimetrics::visit::{Exemplar, FamilyDesc, MetricKind, Series, SeriesValue, Source, Visitor};
 
 /// Writes snapshots as frames (see the [module docs](super) for the format).
 ///
@@ -142,8 +140,8 @@ impl FrameEncoder {
         out: &mut W,
     ) -> Result<(), W::Error> {
         let mut io = IoOut::new(out);
-        let r = self.describe(source, &mut io);
-        io.result(r)
+        let r = self.frame(source, true, &mut io);
+        io.result(r.map(drop))
     }
 
     /// Writes a value frame only, with no description even if one is due;
@@ -165,7 +163,7 @@ impl FrameEncoder {
     ) -> Result<(), Failed> {
         let periodic = self.every != 0 && self.since >= self.every;
         if self.described.is_none() || self.requested || periodic {
-            self.describe(source, out)?;
+            self.frame(source, true, out)?;
         }
         let schema = self.frame(source, false, out)?;
         self.since = self.since.saturating_add(1);
@@ -173,25 +171,14 @@ impl FrameEncoder {
             // The series changed since the last description (or between
             // the two walks): the host holds this value frame until the
             // description that follows lets it read it.
-            self.describe(source, out)?;
+            self.frame(source, true, out)?;
         }
         Ok(())
     }
 
-    fn describe<S: Source + ?Sized>(
-        &mut self,
-        source: &S,
-        out: &mut dyn ByteOut,
-    ) -> Result<(), Failed> {
-        let schema = self.frame(source, true, out)?;
-        self.described = Some(schema);
-        self.since = 0;
-        self.requested = false;
-        Ok(())
-    }
-
-    /// Writes one frame; returns its schema id. (Not inlined: it is called
-    /// from three places, and one copy is what a firmware wants.)
+    /// Writes one frame and, for a description frame, notes it as the
+    /// last one sent; returns its schema id. (Not inlined: it is called
+    /// from five places, and one copy is what a firmware wants.)
     #[inline(never)]
     fn frame<S: Source + ?Sized>(
         &mut self,
@@ -208,33 +195,34 @@ impl FrameEncoder {
         });
         w.varint(u64::from(self.boot_id));
         w.varint(u64::from(self.seq));
-        let schema = walk(source, &mut w, describe)?;
+        let schema = walk(source, &mut w, describe);
         w.route(false, true);
         w.byte(tag::END);
         w.varint(u64::from(schema));
         w.finish()?;
         self.seq = self.seq.wrapping_add(1);
+        if describe {
+            self.described = Some(schema);
+            self.since = 0;
+            self.requested = false;
+        }
         Ok(schema)
     }
 }
 
-fn walk<S: Source + ?Sized>(
-    source: &S,
-    w: &mut FrameWriter<'_>,
-    describing: bool,
-) -> Result<u32, Failed> {
-    let mut recall = Recall::new();
+fn walk<S: Source + ?Sized>(source: &S, w: &mut FrameWriter<'_>, describing: bool) -> u32 {
     let mut walker = Walker {
         w,
-        recall: &mut recall,
+        recall: Recall::new(),
         describing,
-        kind: None,
+        accept: 0,
     };
     // Through `dyn Visitor`, as the text encoder does: one copy of the
     // source's walk serves both.
-    source.visit(&mut walker as &mut dyn Visitor<Error = Failed>)?;
-    walker.w.status()?;
-    Ok(walker.w.hash())
+    // Its only error is the writer's, which the writer remembers: the
+    // frame's `finish` reports it.
+    let _ = source.visit(&mut walker as &mut dyn Visitor<Error = Failed>);
+    walker.w.hash()
 }
 
 /// Writes the records of one frame. The description records (families and
@@ -244,100 +232,137 @@ fn walk<S: Source + ?Sized>(
 struct Walker<'a, 'o> {
     w: &'a mut FrameWriter<'o>,
     /// The previous series, for shortening.
-    recall: &'a mut Recall,
+    recall: Recall,
     /// Writing a description frame.
     describing: bool,
-    /// The current family's kind (its wire tag); `None` while a family is
-    /// left out.
-    kind: Option<u8>,
+    /// The value records the current family's series may have, as a set of
+    /// record tags (bit `t` for tag `t`); empty while a family is left out.
+    accept: u16,
 }
 
-impl Walker<'_, '_> {
-    /// A `Series` record: what repeats the previous series is written as
-    /// "same", and the series is remembered for the next.
-    fn series_record(&mut self, s: &Series<'_>) {
-        let (w, recall) = (&mut *self.w, &mut *self.recall);
+impl Visitor for Walker<'_, '_> {
+    type Error = Failed;
+
+    fn family(&mut self, f: &FamilyDesc<'_>) -> Result<(), Failed> {
+        let kind = match f.kind {
+            MetricKind::Counter => tag::KIND_COUNTER,
+            MetricKind::Gauge => tag::KIND_GAUGE,
+            MetricKind::Histogram => tag::KIND_HISTOGRAM,
+            // A kind this crate does not know: leave the family out.
+            _ => {
+                self.accept = 0;
+                return Ok(());
+            }
+        };
+        // The record tags follow the kinds' order (`Counter`, `Gauge`,
+        // `Histogram`, then `ScaledCounter`, `ScaledGauge`): a kind's
+        // records are the counter's shifted by the kind. (For histograms
+        // that also lets in tag 9, which no series has.)
+        const _: () = assert!(
+            tag::GAUGE == tag::COUNTER + tag::KIND_GAUGE
+                && tag::HISTOGRAM == tag::COUNTER + tag::KIND_HISTOGRAM
+                && tag::SCALED_GAUGE == tag::SCALED_COUNTER + tag::KIND_GAUGE
+        );
+        self.accept = ((1 << tag::COUNTER) | (1 << tag::SCALED_COUNTER)) << kind;
+        let w = &mut *self.w;
+        w.route(true, self.describing);
+        w.byte(tag::FAMILY);
+        w.str(f.name);
+        w.str(f.help);
+        w.byte(kind);
+        w.byte(u8::from(f.unit.is_some()));
+        if let Some(u) = f.unit {
+            w.str(u);
+        }
+        w.status()
+    }
+
+    // One function for the `Series` record and the value records: split,
+    // the parts were inlined back into each other, with the series'
+    // fields passed from one to the next.
+    fn series(&mut self, s: &Series<'_>) -> Result<(), Failed> {
+        // The value record's tag, its number (the sum for histograms; the
+        // bits of an `i64` for gauges), its scale (0 where it has none)
+        // and the histogram.
+        let mut scale = 0;
+        let mut histogram = None;
+        let (tag, raw) = match s.value {
+            SeriesValue::Counter(v) => (tag::COUNTER, v),
+            SeriesValue::Gauge(v) => (tag::GAUGE, v as u64),
+            SeriesValue::ScaledCounter { value, scale: sc } => {
+                scale = sc;
+                (tag::SCALED_COUNTER, value)
+            }
+            SeriesValue::ScaledGauge { value, scale: sc } => {
+                scale = sc;
+                (tag::SCALED_GAUGE, value as u64)
+            }
+            SeriesValue::Histogram(ref h) if h.counts.len() == h.bounds.len() + 1 => {
+                histogram = Some(h);
+                (tag::HISTOGRAM, h.sum)
+            }
+            _ => return Ok(()),
+        };
+        // A gauge's `i64` is zigzag-encoded, as postcard writes it.
+        let number = if tag == tag::GAUGE || tag == tag::SCALED_GAUGE {
+            let v = raw as i64;
+            ((v << 1) ^ (v >> 63)) as u64
+        } else {
+            raw
+        };
+        // A series this crate does not know, one the format cannot carry
+        // (a histogram whose counts are not one per bound plus `+Inf`, a
+        // scale above 19: a decoder would reject the whole frame for it),
+        // or one whose value does not fit its family's kind is left out,
+        // from the fingerprint as from the frame.
+        if scale > 19 || self.accept & (1 << tag) == 0 {
+            return Ok(());
+        }
+        let (w, recall) = (&mut *self.w, &mut self.recall);
+
+        // The `Series` record: what repeats the previous series is written
+        // as "same", and the series is remembered for the next.
+        w.route(true, self.describing);
         w.byte(tag::SERIES);
         w.varint(s.labels.len() as u64);
         for (i, l) in s.labels.iter().enumerate() {
-            label(w, recall.compare(i, l), l);
-        }
-        recall.set_labels(s.labels);
-        let SeriesValue::Histogram(h) = &s.value else {
-            return w.byte(tag::BUCKETS_NONE);
-        };
-        if recall.same_bounds(h.bounds, h.scale) {
-            return w.byte(tag::BUCKETS_SAME);
-        }
-        recall.set_bounds(h.bounds, h.scale);
-        w.byte(tag::BUCKETS_NEW);
-        w.byte(h.scale);
-        w.varint(h.bounds.len() as u64);
-        for &b in h.bounds {
-            w.varint(b);
-        }
-    }
-
-    /// The value records of a series whose record tag and number
-    /// [`parts`] gave.
-    fn value(&mut self, s: &Series<'_>, tag: u8, number: u64, scale: Option<u8>) {
-        let w = &mut *self.w;
-        w.byte(tag);
-        if let SeriesValue::Histogram(h) = &s.value {
-            w.varint(h.counts.len() as u64);
-            for &c in h.counts {
-                w.varint(c);
+            let tag = recall.compare(i, l);
+            w.byte(tag);
+            if tag == tag::LABEL_FULL {
+                w.str(l.name);
+            }
+            if tag != tag::LABEL_SAME {
+                w.str(l.value);
             }
         }
-        w.varint(number);
-        if let Some(scale) = scale {
-            w.byte(scale);
+        recall.set_labels(s.labels);
+        let buckets = match histogram {
+            None => tag::BUCKETS_NONE,
+            Some(h) => recall.bounds(h.bounds, h.scale),
+        };
+        w.byte(buckets);
+        if let (tag::BUCKETS_NEW, Some(h)) = (buckets, histogram) {
+            w.byte(h.scale);
+            w.u64s(h.bounds);
         }
-        if let Some(e) = &s.exemplar {
-            exemplar(w, e);
-        }
-    }
-}
 
-/// A value's family kind and record tag, its number (zigzag for gauges, the
-/// sum for histograms) and its scale; `None` for values this crate does not
-/// know, and for values the format cannot carry (a histogram whose counts
-/// are not one per bound plus `+Inf`, a scaled value with a scale above
-/// 19): a decoder would reject the whole frame for them, so the series is
-/// left out instead.
-fn parts(value: &SeriesValue<'_>) -> Option<(u8, u8, u64, Option<u8>)> {
-    let (kind, tag, raw, signed, scale) = match *value {
-        SeriesValue::Counter(v) => (tag::KIND_COUNTER, tag::COUNTER, v, false, None),
-        SeriesValue::Gauge(v) => (tag::KIND_GAUGE, tag::GAUGE, v as u64, true, None),
-        SeriesValue::ScaledCounter { value, scale } => (
-            tag::KIND_COUNTER,
-            tag::SCALED_COUNTER,
-            value,
-            false,
-            Some(scale),
-        ),
-        SeriesValue::ScaledGauge { value, scale } => (
-            tag::KIND_GAUGE,
-            tag::SCALED_GAUGE,
-            value as u64,
-            true,
-            Some(scale),
-        ),
-        SeriesValue::Histogram(h) if h.counts.len() == h.bounds.len() + 1 => {
-            (tag::KIND_HISTOGRAM, tag::HISTOGRAM, h.sum, false, None)
+        // The value records.
+        if !self.describing {
+            w.route(false, true);
+            w.byte(tag);
+            if let Some(h) = histogram {
+                w.u64s(h.counts);
+            }
+            w.varint(number);
+            if tag >= tag::SCALED_COUNTER {
+                w.byte(scale);
+            }
+            if let Some(e) = &s.exemplar {
+                exemplar(w, e);
+            }
         }
-        _ => return None,
-    };
-    if scale.is_some_and(|s| s > 19) {
-        return None;
+        w.status()
     }
-    let number = if signed {
-        let v = raw as i64;
-        ((v << 1) ^ (v >> 63)) as u64
-    } else {
-        raw
-    };
-    Some((kind, tag, number, scale))
 }
 
 /// An `Exemplar` record (out of line: only OpenMetrics-minded sources
@@ -352,76 +377,8 @@ fn exemplar(w: &mut FrameWriter<'_>, e: &Exemplar<'_>) {
     }
     w.varint(e.value.mantissa);
     w.byte(e.value.scale);
-    match e.bucket {
-        Some(b) => {
-            w.byte(1);
-            w.varint(b as u64);
-        }
-        None => w.byte(0),
-    }
-}
-
-fn label(w: &mut FrameWriter<'_>, delta: Delta, l: &Label<'_>) {
-    match delta {
-        Delta::Same => w.byte(tag::LABEL_SAME),
-        Delta::SameName => {
-            w.byte(tag::LABEL_VALUE);
-            w.str(l.value);
-        }
-        Delta::New => {
-            w.byte(tag::LABEL_FULL);
-            w.str(l.name);
-            w.str(l.value);
-        }
-    }
-}
-
-impl Visitor for Walker<'_, '_> {
-    type Error = Failed;
-
-    fn family(&mut self, f: &FamilyDesc<'_>) -> Result<(), Failed> {
-        let kind = match f.kind {
-            MetricKind::Counter => tag::KIND_COUNTER,
-            MetricKind::Gauge => tag::KIND_GAUGE,
-            MetricKind::Histogram => tag::KIND_HISTOGRAM,
-            // A kind this crate does not know: leave the family out.
-            _ => {
-                self.kind = None;
-                return Ok(());
-            }
-        };
-        self.kind = Some(kind);
-        let w = &mut *self.w;
-        w.route(true, self.describing);
-        w.byte(tag::FAMILY);
-        w.str(f.name);
-        w.str(f.help);
-        w.byte(kind);
-        match f.unit {
-            Some(u) => {
-                w.byte(1);
-                w.str(u);
-            }
-            None => w.byte(0),
-        }
-        w.status()
-    }
-
-    fn series(&mut self, s: &Series<'_>) -> Result<(), Failed> {
-        // A series whose value does not fit its family's type is left out,
-        // from the fingerprint as from the frame.
-        let Some((kind, tag, number, scale)) = parts(&s.value) else {
-            return Ok(());
-        };
-        if self.kind != Some(kind) {
-            return Ok(());
-        }
-        self.w.route(true, self.describing);
-        self.series_record(s);
-        if !self.describing {
-            self.w.route(false, true);
-            self.value(s, tag, number, scale);
-        }
-        self.w.status()
+    w.byte(u8::from(e.bucket.is_some()));
+    if let Some(b) = e.bucket {
+        w.varint(b as u64);
     }
 }

@@ -15,6 +15,7 @@
 //! prefixes that were written are ever read, which is what the `len`
 //! fields below track.
 
+use super::tag;
 use core::mem::MaybeUninit;
 use omnimetrics::visit::Label;
 
@@ -25,28 +26,24 @@ const LABELS: usize = 16;
 /// Bucket bounds remembered.
 const BOUNDS: usize = 16;
 
-/// Invariant: `text[..text_len]`, `ends[..labels]` and
+/// Invariant: `text[..text_len]`, `ends[..strings + 1]` and
 /// `bounds[..histogram.0]` are initialised, and every `ends` entry is at
 /// most `text_len`.
 pub(crate) struct Recall {
     /// The remembered labels' names and values, back to back.
     text: [MaybeUninit<u8>; TEXT],
     text_len: usize,
-    /// Per position: where the name ends and where the value ends in `text`
-    /// (the name starts where the previous value ended).
-    ends: [MaybeUninit<[u16; 2]>; LABELS],
-    /// Positions remembered exactly (a prefix of the previous series).
-    labels: usize,
+    /// Where each remembered name and value starts in `text`, and where
+    /// the last one ends: name `i` is `ends[2i]..ends[2i + 1]`, its value
+    /// `ends[2i + 1]..ends[2i + 2]` (one array for both, so that a name and
+    /// a value are looked up by the same code).
+    ends: [MaybeUninit<u16>; 2 * LABELS + 1],
+    /// Names and values remembered (twice the labels remembered, a prefix
+    /// of the previous series').
+    strings: usize,
     bounds: [MaybeUninit<u64>; BOUNDS],
     /// The previous histogram series' bound count and scale, if they fit.
     histogram: Option<(usize, u8)>,
-}
-
-/// How a label compares with the previous series' label at its position.
-pub(crate) enum Delta {
-    Same,
-    SameName,
-    New,
 }
 
 /// The first `len` elements of `a`.
@@ -64,73 +61,91 @@ impl Recall {
     // Inlined so the buffers are set up in place, not built and copied.
     #[inline(always)]
     pub(crate) fn new() -> Self {
+        let mut ends = [const { MaybeUninit::uninit() }; 2 * LABELS + 1];
+        ends[0].write(0);
         Self {
             text: [const { MaybeUninit::uninit() }; TEXT],
             text_len: 0,
-            ends: [const { MaybeUninit::uninit() }; LABELS],
-            labels: 0,
+            ends,
+            strings: 0,
             bounds: [const { MaybeUninit::uninit() }; BOUNDS],
             histogram: None,
         }
     }
 
-    pub(crate) fn compare(&self, i: usize, label: &Label<'_>) -> Delta {
+    /// Whether the previous series' `k`-th string (names at even `k`,
+    /// values at odd) is `s`. Not inlined: the encoder asks twice per
+    /// label, for the name and the value.
+    #[inline(never)]
+    fn is(&self, k: usize, s: &str) -> bool {
         // SAFETY: the struct's invariant.
         let (text, ends) = unsafe {
             (
                 prefix(&self.text, self.text_len),
-                prefix(&self.ends, self.labels),
+                prefix(&self.ends, self.strings + 1),
             )
         };
-        let start = match i.checked_sub(1).and_then(|p| ends.get(p)) {
-            Some(&[_, value_end]) => value_end,
-            None => 0,
-        };
-        let Some(&[name_end, value_end]) = ends.get(i) else {
-            return Delta::New;
-        };
-        let name = text.get(usize::from(start)..usize::from(name_end));
-        let value = text.get(usize::from(name_end)..usize::from(value_end));
-        if name != Some(label.name.as_bytes()) {
-            Delta::New
-        } else if value == Some(label.value.as_bytes()) {
-            Delta::Same
+        match (ends.get(k), ends.get(k + 1)) {
+            (Some(&start), Some(&end)) => {
+                text.get(usize::from(start)..usize::from(end)) == Some(s.as_bytes())
+            }
+            _ => false,
+        }
+    }
+
+    /// How `label` compares with the previous series' label at position
+    /// `i`: the `Label` variant's tag.
+    pub(crate) fn compare(&self, i: usize, label: &Label<'_>) -> u8 {
+        if !self.is(2 * i, label.name) {
+            tag::LABEL_FULL
+        } else if self.is(2 * i + 1, label.value) {
+            tag::LABEL_SAME
         } else {
-            Delta::SameName
+            tag::LABEL_VALUE
         }
     }
 
     /// Remembers `labels` (as many leading ones as fit).
     pub(crate) fn set_labels(&mut self, labels: &[Label<'_>]) {
-        self.labels = 0;
         self.text_len = 0;
-        for (l, end) in labels.iter().zip(&mut self.ends) {
-            let name_end = self.text_len + l.name.len();
-            let value_end = name_end + l.value.len();
-            if value_end > TEXT {
+        self.strings = 0;
+        for l in labels.iter().take(LABELS) {
+            if self.text_len + l.name.len() + l.value.len() > TEXT {
                 break;
             }
-            let bytes = l.name.bytes().chain(l.value.bytes());
-            for (slot, b) in self.text.iter_mut().skip(self.text_len).zip(bytes) {
+            self.push(l.name);
+            self.push(l.value);
+        }
+    }
+
+    /// Appends `s` as the next string (the caller checked that it fits).
+    #[inline(never)]
+    fn push(&mut self, s: &str) {
+        let mut len = self.text_len;
+        for &b in s.as_bytes() {
+            if let Some(slot) = self.text.get_mut(len) {
                 slot.write(b);
+                len += 1;
             }
-            // Both fit in u16: TEXT is far below 65536.
-            end.write([name_end as u16, value_end as u16]);
-            self.text_len = value_end;
-            self.labels += 1;
+        }
+        self.text_len = len;
+        self.strings += 1;
+        if let Some(end) = self.ends.get_mut(self.strings) {
+            // Fits in u16: at most TEXT, far below 65536.
+            end.write(len as u16);
         }
     }
 
-    /// Whether `bounds` at `scale` equal the previous histogram series'.
-    pub(crate) fn same_bounds(&self, bounds: &[u64], scale: u8) -> bool {
-        match self.histogram {
+    /// How a histogram's `bounds` at `scale` compare with the previous
+    /// histogram series' (the `Buckets` variant's tag, `Same` or `New`);
+    /// remembers them for the next.
+    pub(crate) fn bounds(&mut self, bounds: &[u64], scale: u8) -> u8 {
+        if let Some((n, s)) = self.histogram {
             // SAFETY: the struct's invariant.
-            Some((n, s)) => s == scale && unsafe { prefix(&self.bounds, n) } == bounds,
-            None => false,
+            if s == scale && unsafe { prefix(&self.bounds, n) } == bounds {
+                return tag::BUCKETS_SAME;
+            }
         }
-    }
-
-    pub(crate) fn set_bounds(&mut self, bounds: &[u64], scale: u8) {
         self.histogram = None;
         if bounds.len() <= BOUNDS {
             for (slot, &b) in self.bounds.iter_mut().zip(bounds) {
@@ -138,5 +153,6 @@ impl Recall {
             }
             self.histogram = Some((bounds.len(), scale));
         }
+        tag::BUCKETS_NEW
     }
 }

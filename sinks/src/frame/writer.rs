@@ -38,10 +38,13 @@ pub(crate) struct FrameWriter<'o> {
     out: &'o mut dyn ByteOut,
     /// The running CRC-32C, before the final xor.
     crc: u32,
-    /// The current COBS block: `block[..len]` is written, the rest is not
-    /// (left uninitialised: zeroing 254 bytes per frame costs flash for
-    /// `memset` on a Cortex-M0, and nothing reads past `len`).
-    block: [MaybeUninit<u8>; BLOCK],
+    /// The current COBS block as it goes out: its length byte (set when
+    /// it is flushed), `len` bytes, and room for the frame's `0x00` after
+    /// the last block, so that each block is one write. Only
+    /// `block[1..=len]` is written, the rest is not (left uninitialised:
+    /// zeroing 256 bytes per frame costs flash for `memset` on a
+    /// Cortex-M0, and nothing reads past what was written).
+    block: [MaybeUninit<u8>; BLOCK + 2],
     len: usize,
     hash: u32,
     /// Bytes go into the frame (CRC and COBS).
@@ -59,7 +62,7 @@ impl<'o> FrameWriter<'o> {
         Self {
             out,
             crc: u32::MAX,
-            block: [const { MaybeUninit::uninit() }; BLOCK],
+            block: [const { MaybeUninit::uninit() }; BLOCK + 2],
             len: 0,
             hash: FNV_OFFSET,
             to_frame: true,
@@ -116,6 +119,14 @@ impl<'o> FrameWriter<'o> {
         self.byte(v as u8);
     }
 
+    /// A postcard sequence of `u64`: varint count, then each as a varint.
+    pub(crate) fn u64s(&mut self, values: &[u64]) {
+        self.varint(values.len() as u64);
+        for &v in values {
+            self.varint(v);
+        }
+    }
+
     /// A postcard `str`: varint length, then the UTF-8 bytes.
     pub(crate) fn str(&mut self, s: &str) {
         self.varint(s.len() as u64);
@@ -125,42 +136,50 @@ impl<'o> FrameWriter<'o> {
     /// Ends the frame: CRC (little-endian, not itself checksummed), the
     /// last COBS block, `0x00`.
     pub(crate) fn finish(&mut self) -> Result<(), Failed> {
-        for b in (!self.crc).to_le_bytes() {
-            self.cobs(b);
+        // Through `byte`, so that `cobs` has one caller and is inlined
+        // there; the CRC it goes on computing is not used.
+        let mut crc = !self.crc;
+        self.route(false, true);
+        for _ in 0..4 {
+            self.byte(crc as u8);
+            crc >>= 8;
         }
-        self.flush_block();
-        self.put(&[0]);
+        self.flush_block(true);
         self.status()
     }
 
     fn cobs(&mut self, b: u8) {
         if b == 0 {
             // The block's length byte stands for this zero.
-            self.flush_block();
+            self.flush_block(false);
             return;
         }
-        if let Some(slot) = self.block.get_mut(self.len) {
+        if let Some(slot) = self.block.get_mut(self.len + 1) {
             slot.write(b);
             self.len += 1;
         }
         if self.len >= BLOCK {
             // Length byte 0xFF: a full block, no zero implied after it.
-            self.flush_block();
+            self.flush_block(false);
         }
     }
 
-    fn flush_block(&mut self) {
+    /// Writes the block out with its length byte, and the frame's `0x00`
+    /// after it when it is the `last`.
+    fn flush_block(&mut self, last: bool) {
         let len = self.len.min(BLOCK);
         self.len = 0;
-        self.put(&[len as u8 + 1]);
-        // SAFETY: `block[..len]` was written by `cobs` since the block was
-        // last flushed (`len` only grows by writing the next element, and
-        // is reset here), and `MaybeUninit<u8>` has the layout of `u8`.
-        let written = unsafe { core::slice::from_raw_parts(self.block.as_ptr().cast::<u8>(), len) };
-        self.put(written);
-    }
-
-    fn put(&mut self, bytes: &[u8]) {
+        self.block[0].write(len as u8 + 1);
+        let mut end = len + 1;
+        if last {
+            self.block[end].write(0);
+            end += 1;
+        }
+        // SAFETY: `block[0]` and (when `last`) `block[len + 1]` were just
+        // written, and `block[1..=len]` by `cobs` since the block was last
+        // flushed (`len` only grows by writing the next element, and is
+        // reset here); `MaybeUninit<u8>` has the layout of `u8`.
+        let bytes = unsafe { core::slice::from_raw_parts(self.block.as_ptr().cast::<u8>(), end) };
         if !self.failed && self.out.put(bytes).is_err() {
             self.failed = true;
         }
