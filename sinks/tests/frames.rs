@@ -7,7 +7,7 @@
 mod common;
 
 use common::strategies::snapshot;
-use common::{WithExemplars, fixture};
+use common::{Declared, WithExemplars, fixture};
 use omnimetrics::visit::MetricKind;
 use omnimetrics::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use omnimetrics_sinks::frame::{DecodeError, EncodeError, Event, FrameDecoder, FrameEncoder};
@@ -422,6 +422,74 @@ fn the_live_registry_and_exemplars_round_trip() {
     assert_eq!(
         snapshots_of(&events),
         [Snapshot::capture(&omnimetrics::registry())]
+    );
+}
+
+/// What a source declares it hands out (`Source::EXEMPLARS`,
+/// `SCALED_VALUES`) selects the walker's code: declared, exemplars and
+/// scaled values go out; not declared, they are left out (exemplars alone,
+/// scaled values with their series), and nothing else changes.
+#[test]
+fn what_a_source_declares_selects_the_code() {
+    fn round_trip<S: omnimetrics::visit::Source>(source: &S) -> Snapshot {
+        let mut wire = Vec::new();
+        FrameEncoder::new(3).write(source, &mut wire).unwrap();
+        let (events, _) = decode(&wire, &[16]);
+        let mut snaps = snapshots_of(&events);
+        assert_eq!(snaps.len(), 1);
+        snaps.remove(0)
+    }
+    let with = Snapshot::capture(&WithExemplars);
+    assert!(
+        with.families
+            .iter()
+            .flat_map(|f| &f.series)
+            .any(|s| s.exemplar.is_some())
+    );
+    assert_eq!(round_trip(&Declared::<_, true, true, false>(&with)), with);
+    let mut without = with.clone();
+    for f in &mut without.families {
+        for s in &mut f.series {
+            s.exemplar = None;
+        }
+    }
+    assert_eq!(
+        round_trip(&Declared::<_, true, false, true>(&with)),
+        without
+    );
+
+    let scaled = Snapshot {
+        families: vec![FamilySnapshot {
+            name: "cpu_seconds".into(),
+            help: "CPU time.".into(),
+            kind: MetricKind::Counter,
+            unit: None,
+            series: vec![
+                SeriesSnapshot {
+                    labels: vec![("mode".into(), "user".into())],
+                    value: ValueSnapshot::ScaledCounter {
+                        value: 1_500_000_000,
+                        scale: 9,
+                    },
+                    exemplar: None,
+                },
+                SeriesSnapshot {
+                    labels: vec![("mode".into(), "ticks".into())],
+                    value: ValueSnapshot::Counter(7),
+                    exemplar: None,
+                },
+            ],
+        }],
+    };
+    assert_eq!(
+        round_trip(&Declared::<_, false, true, true>(&scaled)),
+        scaled
+    );
+    let mut plain = scaled.clone();
+    plain.families[0].series.remove(0);
+    assert_eq!(
+        round_trip(&Declared::<_, false, true, false>(&scaled)),
+        plain
     );
 }
 

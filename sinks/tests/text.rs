@@ -4,7 +4,7 @@
 mod common;
 
 use common::strategies::snapshot;
-use common::{HOSTILE, WithExemplars, fixture};
+use common::{Declared, HOSTILE, WithExemplars, fixture};
 use omnimetrics::visit::MetricKind;
 use omnimetrics::{FamilySnapshot, HistogramSnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use omnimetrics_sinks::text::{
@@ -661,22 +661,6 @@ fn scaled_values_are_exact_decimals() {
     assert!(!out.lines().any(|l| l.starts_with("mismatch ")), "{out}");
     let om = text(&snap, Format::OpenMetrics);
     assert!(om.contains("\ncpu_seconds_total 12.34\n"), "{om}");
-}
-
-/// A source that declares what it hands out as the type's flags say
-/// (`Source::VALID_NAMES`, `EXEMPLARS`, `SCALED_VALUES`), so that the
-/// encoders are compiled with only the code for that.
-struct Declared<S, const NAMES: bool, const EXEMPLARS: bool, const SCALED: bool>(S);
-
-impl<S: omnimetrics::visit::Source, const NAMES: bool, const EXEMPLARS: bool, const SCALED: bool>
-    omnimetrics::visit::Source for Declared<S, NAMES, EXEMPLARS, SCALED>
-{
-    const VALID_NAMES: bool = NAMES;
-    const EXEMPLARS: bool = EXEMPLARS;
-    const SCALED_VALUES: bool = SCALED;
-    fn visit<V: omnimetrics::visit::Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
-        self.0.visit(v)
-    }
 }
 
 #[test]

@@ -211,7 +211,24 @@ impl FrameEncoder {
 }
 
 fn walk<S: Source + ?Sized>(source: &S, w: &mut FrameWriter<'_>, describing: bool) -> u32 {
-    let mut walker = Walker {
+    // A compile-time choice from what the source declares it hands out
+    // (`Source::EXEMPLARS`, `SCALED_VALUES`): a firmware's or a wasm
+    // module's live registry has neither, and links no code for them.
+    match (S::EXEMPLARS, S::SCALED_VALUES) {
+        (false, false) => walk_with::<S, false, false>(source, w, describing),
+        (false, true) => walk_with::<S, false, true>(source, w, describing),
+        (true, false) => walk_with::<S, true, false>(source, w, describing),
+        (true, true) => walk_with::<S, true, true>(source, w, describing),
+    }
+}
+
+/// [`walk`] with one [`Walker`] (see there for the flags).
+fn walk_with<S: Source + ?Sized, const EXEMPLARS: bool, const SCALED: bool>(
+    source: &S,
+    w: &mut FrameWriter<'_>,
+    describing: bool,
+) -> u32 {
+    let mut walker = Walker::<EXEMPLARS, SCALED> {
         w,
         recall: Recall::new(),
         describing,
@@ -229,7 +246,11 @@ fn walk<S: Source + ?Sized>(source: &S, w: &mut FrameWriter<'_>, describing: boo
 /// series) always go to the schema fingerprint, exactly as a description
 /// frame holds them (shortened against [`Recall`]); in a description frame
 /// they also go out, in a value frame the value records go out instead.
-struct Walker<'a, 'o> {
+///
+/// Compiled with only the code its sources need: `EXEMPLARS`, exemplars
+/// are written (else left out); `SCALED`, scaled values are written (else
+/// their series are left out, from the fingerprint as from the frame).
+struct Walker<'a, 'o, const EXEMPLARS: bool, const SCALED: bool> {
     w: &'a mut FrameWriter<'o>,
     /// The previous series, for shortening.
     recall: Recall,
@@ -240,7 +261,7 @@ struct Walker<'a, 'o> {
     accept: u16,
 }
 
-impl Visitor for Walker<'_, '_> {
+impl<const EXEMPLARS: bool, const SCALED: bool> Visitor for Walker<'_, '_, EXEMPLARS, SCALED> {
     type Error = Failed;
 
     fn family(&mut self, f: &FamilyDesc<'_>) -> Result<(), Failed> {
@@ -289,11 +310,11 @@ impl Visitor for Walker<'_, '_> {
         let (tag, raw) = match s.value {
             SeriesValue::Counter(v) => (tag::COUNTER, v),
             SeriesValue::Gauge(v) => (tag::GAUGE, v as u64),
-            SeriesValue::ScaledCounter { value, scale: sc } => {
+            SeriesValue::ScaledCounter { value, scale: sc } if SCALED => {
                 scale = sc;
                 (tag::SCALED_COUNTER, value)
             }
-            SeriesValue::ScaledGauge { value, scale: sc } => {
+            SeriesValue::ScaledGauge { value, scale: sc } if SCALED => {
                 scale = sc;
                 (tag::SCALED_GAUGE, value as u64)
             }
@@ -357,7 +378,7 @@ impl Visitor for Walker<'_, '_> {
             if tag >= tag::SCALED_COUNTER {
                 w.byte(scale);
             }
-            if let Some(e) = &s.exemplar {
+            if let Some(e) = s.exemplar.as_ref().filter(|_| EXEMPLARS) {
                 exemplar(w, e);
             }
         }

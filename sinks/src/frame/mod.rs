@@ -17,6 +17,11 @@
 //! owned `omnimetrics::Snapshot`s, with statistics of bad, missed and
 //! undescribed frames and of device restarts.
 //!
+//! What a source declares it hands out (`Source::EXEMPLARS`,
+//! `SCALED_VALUES`) decides at compile time which code the encoder links:
+//! a firmware's live registry has neither, so its flash holds no exemplar
+//! or scaled-value records.
+//!
 //! # The format, version 1
 //!
 //! This section is the whole specification; a decoder in another language

@@ -166,3 +166,19 @@ pub const LONG_TRACE: &str = concat!(
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     "0123456789abcdef0123456789abcdef0123456789abcdef012345678"
 );
+
+/// A source that declares what it hands out as the type's flags say
+/// (`Source::VALID_NAMES`, `EXEMPLARS`, `SCALED_VALUES`), so that the
+/// encoders are compiled with only the code for that.
+pub struct Declared<S, const NAMES: bool, const EXEMPLARS: bool, const SCALED: bool>(pub S);
+
+impl<S: omnimetrics::visit::Source, const NAMES: bool, const EXEMPLARS: bool, const SCALED: bool>
+    omnimetrics::visit::Source for Declared<S, NAMES, EXEMPLARS, SCALED>
+{
+    const VALID_NAMES: bool = NAMES;
+    const EXEMPLARS: bool = EXEMPLARS;
+    const SCALED_VALUES: bool = SCALED;
+    fn visit<V: omnimetrics::visit::Visitor + ?Sized>(&self, v: &mut V) -> Result<(), V::Error> {
+        self.0.visit(v)
+    }
+}
