@@ -202,29 +202,30 @@ fn visit_calls(
     let trace_labels = trace_labels.as_ref().map_or(&[][..], |l| l.as_slice());
     let slots = view.keys.len();
     for i in 0..slots + 2 {
-        let (caller, counts, caller_fn, caller_mod) = if i == 0 {
-            (0, view.counts.root(), "", "")
+        // Row 0 is the root, then the caller slots, then the overflow slot
+        // (see `ReadCounts::row`). The root comes first, while `labels`
+        // still has no caller.
+        let caller = if i == 0 {
+            0
         } else if let Some(key) = view.keys.get(i - 1) {
             // SAFETY: keys hold null or addresses of `&'static FunctionDesc`.
             let Some(c) = (unsafe { key.load(Relaxed).cast_const().as_ref() }) else {
                 continue;
             };
-            (
-                ptr::from_ref(c) as usize,
-                view.counts.slot(i - 1),
-                c.name(),
-                c.module(),
-            )
+            labels[4].value = c.name();
+            labels[5].value = c.module();
+            ptr::from_ref(c) as usize
         } else {
-            let overflow = view.counts.overflow();
-            if overflow == [0, 0] {
-                continue;
-            }
-            (usize::MAX, overflow, OVERFLOW_CALLER, OVERFLOW_CALLER)
+            labels[4].value = OVERFLOW_CALLER;
+            labels[5].value = OVERFLOW_CALLER;
+            usize::MAX
         };
-        labels[4].value = caller_fn;
-        labels[5].value = caller_mod;
-        for (is_err, value) in [(false, counts[0]), (true, counts[1])] {
+        let counts = view.counts.row(i);
+        if caller == usize::MAX && counts[0] | counts[1] == 0 {
+            continue;
+        }
+        for (r, &value) in counts.iter().enumerate() {
+            let is_err = r != 0;
             let exemplar = recorded
                 .filter(|r| r.caller == caller && r.is_err == is_err)
                 .map(|_| Exemplar {
