@@ -10,6 +10,7 @@ use crate::decimal::Decimal;
 use crate::exemplar::{Recorded, hex};
 use crate::function::{FunctionDesc, FunctionView, OVERFLOW_CALLER};
 use crate::metrics::counts_buf;
+use crate::objective::ObjectivePercentile;
 use crate::registry::{functions, metric_families};
 use crate::service;
 use crate::visit::{
@@ -137,61 +138,59 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
         labels[1].value = f.module();
         labels[2].value = f.service_name();
         labels[6].value = objective.map_or("", |o| o.name());
-        labels[7].value = objective
-            .and_then(|o| o.success_rate_percentile())
-            .map_or("", |p| p.as_str());
-        match family.kind {
-            MetricKind::Counter => {
-                start(v, family, &mut started)?;
-                visit_calls(v, f, &view, &mut labels)?;
-            }
+        labels[7].value = percentile_text(objective.and_then(|o| o.success_rate_percentile()));
+        // What the family shows of this function: the calls series, or
+        // one series of `n` labels (one `start` and one `series` for both).
+        let mut buf = counts_buf();
+        let mut ids = TraceIds::new();
+        let trace_labels;
+        let one = match family.kind {
+            MetricKind::Counter => None,
             MetricKind::Histogram => {
-                let mut buf = counts_buf();
                 let (counts, sum) = view.histogram(&mut buf);
                 if !has_histogram(counts) {
                     continue;
                 }
-                start(v, family, &mut started)?;
                 // The objective's latency target, if it has one.
                 let latency = objective.and_then(|o| {
                     let text = o.latency_threshold_text()?;
-                    Some((o.latency_percentile().map_or("", |p| p.as_str()), text))
+                    Some((percentile_text(o.latency_percentile()), text))
                 });
                 let (percentile, threshold) = latency.unwrap_or(("", ""));
                 labels[3] = labels[6];
                 labels[4] = Label::new("objective_percentile", percentile);
                 labels[5] = Label::new("objective_latency_threshold", threshold);
                 let recorded = view.exemplar().filter(|r| r.duration_ns != u64::MAX);
-                let mut ids = TraceIds::new();
-                let trace_labels = recorded.map(|r| ids.labels(&r));
+                trace_labels = recorded.map(|r| ids.labels(&r));
                 let exemplar = recorded.zip(trace_labels.as_ref()).map(|(r, l)| Exemplar {
                     labels: l.as_slice(),
                     value: Decimal::new(r.duration_ns, 9),
                     bucket: Some(bucket_index(f.bounds(), r.duration_ns)),
                 });
-                v.series(&Series {
-                    labels: &labels[..6],
-                    value: SeriesValue::Histogram(HistogramSample {
-                        bounds: f.bounds(),
-                        scale: 9,
-                        counts,
-                        sum,
-                    }),
-                    exemplar,
-                })?;
+                let value = SeriesValue::Histogram(HistogramSample {
+                    bounds: f.bounds(),
+                    scale: 9,
+                    counts,
+                    sum,
+                });
+                Some((6, value, exemplar))
             }
             _ => {
                 if !f.tracks_concurrency() {
                     continue;
                 }
-                start(v, family, &mut started)?;
-                let n = view.concurrent();
-                v.series(&Series {
-                    labels: &labels[..3],
-                    value: SeriesValue::Gauge(i64::try_from(n).unwrap_or(i64::MAX)),
-                    exemplar: None,
-                })?;
+                let n = i64::try_from(view.concurrent()).unwrap_or(i64::MAX);
+                Some((3, SeriesValue::Gauge(n), None))
             }
+        };
+        start(v, family, &mut started)?;
+        match one {
+            None => visit_calls(v, f, &view, &mut labels)?,
+            Some((n, value, exemplar)) => v.series(&Series {
+                labels: &labels[..n],
+                value,
+                exemplar,
+            })?,
         }
     }
     Ok(())
@@ -271,6 +270,12 @@ fn visit_calls(
         failed?;
     }
     Ok(())
+}
+
+/// The `objective_percentile` label's value (one copy for both families).
+#[inline(never)]
+fn percentile_text(p: Option<ObjectivePercentile>) -> &'static str {
+    p.map_or("", |p| p.as_str())
 }
 
 /// The `result` label's value.
