@@ -251,25 +251,32 @@ fn visit_calls(
         }
     }
     if let Some(table) = f.labels() {
-        let mut failed = Ok(());
-        table.each(&mut |caller, is_err, label, value| {
-            if failed.is_err() {
-                return;
-            }
-            let result = result_text(is_err);
-            labels[3].value = result;
-            labels[4].value = caller.map_or("", |c| c.name());
-            labels[5].value = caller.map_or("", |c| c.module());
-            labels[8] = Label::new(result, label);
-            failed = v.series(&Series {
-                labels: &labels[..],
-                value: SeriesValue::Counter(value),
-                exemplar: None,
-            });
-        });
-        failed?;
+        table.visit(v, labels)?;
     }
     Ok(())
+}
+
+/// One labelled `function_calls_total` series (called by the function's
+/// [`VariantStorage`](crate::variant::VariantStorage)); `labels` holds the
+/// function's own.
+pub(crate) fn labelled<'a>(
+    v: &mut DynVisitor<'_>,
+    labels: &mut [Label<'a>; 9],
+    caller: Option<&'a FunctionDesc>,
+    is_err: bool,
+    label: &'a str,
+    value: u64,
+) -> Result<(), Stop> {
+    let result = result_text(is_err);
+    labels[3].value = result;
+    labels[4].value = caller.map_or("", |c| c.name());
+    labels[5].value = caller.map_or("", |c| c.module());
+    labels[8] = Label::new(result, label);
+    v.series(&Series {
+        labels: &labels[..],
+        value: SeriesValue::Counter(value),
+        exemplar: None,
+    })
 }
 
 /// The `objective_percentile` label's value (one copy for both families).
