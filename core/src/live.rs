@@ -213,7 +213,10 @@ fn visit_calls(
     for i in 0..slots + 2 {
         // Row 0 is the root, then the caller slots, then the overflow slot
         // (see `ReadCounts::row`). The root comes first, while `labels`
-        // still has no caller.
+        // still has no caller. (Counts read before the key: a caller slot
+        // is only counted in after its key is set, so a slot claimed in
+        // between shows zero, as it would have a moment earlier.)
+        let counts = view.counts.row(i);
         let caller = if i == 0 {
             0
         } else if let Some(key) = view.keys.get(i - 1) {
@@ -229,7 +232,6 @@ fn visit_calls(
             labels[5].value = OVERFLOW_CALLER;
             usize::MAX
         };
-        let counts = view.counts.row(i);
         if caller == usize::MAX && counts[0] | counts[1] == 0 {
             continue;
         }
