@@ -278,12 +278,14 @@ pub(crate) fn visit_build_info(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     if let Some(p) = PACKAGE.get() {
         return build_info(v, &mut started, p, service_name_for(p));
     }
-    for (i, f) in functions().enumerate() {
+    for f in functions() {
         let name = f.service_name();
-        if functions().take(i).any(|g| g.service_name() == name) {
-            continue;
+        // Only the first function with this name (in the registry's order)
+        // shows it.
+        let first = functions().find(|g| g.service_name() == name);
+        if first.is_some_and(|g| core::ptr::eq(g, f)) {
+            build_info(v, &mut started, f.package(), name)?;
         }
-        build_info(v, &mut started, f.package(), name)?;
     }
     Ok(())
 }
