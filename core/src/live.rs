@@ -129,7 +129,9 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
         let view = f.storage().view();
         let objective = f.objective();
         // Names from a table, values set where they are not empty: fewer
-        // stores of constants than nine `Label::new`s.
+        // stores of constants than nine `Label::new`s. (The table is read
+        // by reference: a copy of it, or of a template array, links
+        // `memcpy` into a firmware.)
         let mut labels = [Label::new("", ""); 9];
         for (label, name) in labels.iter_mut().zip(&LABEL_NAMES) {
             label.name = name;
