@@ -127,12 +127,11 @@ pub trait FunctionStorage: Sync {
 /// What visiting reads of one function's counts, whatever its capacity
 /// and however many stripes hold them.
 pub(crate) trait ReadCounts: Sync {
-    /// `[ok, error]` of the root (no caller).
-    fn root(&self) -> [u64; 2];
-    /// `[ok, error]` of caller slot `i`.
-    fn slot(&self, i: usize) -> [u64; 2];
-    /// `[ok, error]` of the overflow slot.
-    fn overflow(&self) -> [u64; 2];
+    /// `[ok, error]` of row `i`: 0 is the root (no caller), 1 to the
+    /// capacity are the caller slots, anything after is the overflow slot.
+    /// (One method, not three: the visit loop reads every row the same way,
+    /// and each capacity in a program has its own copy of these.)
+    fn row(&self, i: usize) -> [u64; 2];
     /// Per-bucket counts (finite, then `+Inf`) into the start of `out`;
     /// them, and the sum.
     fn histogram<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o [u64], u64);
@@ -406,21 +405,11 @@ fn load2(c: &[AtomicU64; 2]) -> [u64; 2] {
 }
 
 impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
-    fn root(&self) -> [u64; 2] {
-        self.sum2(|s| &s.root)
-    }
-
-    fn slot(&self, i: usize) -> [u64; 2] {
-        // (Checked here, so that the compiler drops the bounds checks, and
-        // their panic, from the per-stripe reads below.)
-        if i >= C {
-            return [0, 0];
-        }
-        self.sum2(|s| &s.counts[i])
-    }
-
-    fn overflow(&self) -> [u64; 2] {
-        self.sum2(|s| &s.overflow)
+    fn row(&self, i: usize) -> [u64; 2] {
+        self.sum2(|s| match i.checked_sub(1) {
+            None => &s.root,
+            Some(slot) => s.counts.get(slot).unwrap_or(&s.overflow),
+        })
     }
 
     fn histogram<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o [u64], u64) {

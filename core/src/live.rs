@@ -10,6 +10,7 @@ use crate::decimal::Decimal;
 use crate::exemplar::{Recorded, hex};
 use crate::function::{FunctionDesc, FunctionView, OVERFLOW_CALLER};
 use crate::metrics::counts_buf;
+use crate::objective::ObjectivePercentile;
 use crate::registry::{functions, metric_families};
 use crate::service;
 use crate::visit::{
@@ -102,6 +103,19 @@ static FUNCTION_FAMILIES: [FamilyDesc<'static>; 3] = [
     },
 ];
 
+/// The label names of a function's `function_calls_total` series, in
+/// SPEC's order (a labelled series adds one, named by its result).
+static LABEL_NAMES: [&str; 8] = [
+    "function",
+    "module",
+    "service_name",
+    "result",
+    "caller_function",
+    "caller_module",
+    "objective_name",
+    "objective_percentile",
+];
+
 /// Announces `family` before its first series (a family without series is
 /// left out).
 #[inline(never)]
@@ -125,74 +139,71 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
     for f in functions() {
         let view = f.storage().view();
         let objective = f.objective();
-        let mut labels = [
-            Label::new("function", f.name()),
-            Label::new("module", f.module()),
-            Label::new("service_name", f.service_name()),
-            Label::new("result", ""),
-            Label::new("caller_function", ""),
-            Label::new("caller_module", ""),
-            Label::new("objective_name", objective.map_or("", |o| o.name())),
-            Label::new(
-                "objective_percentile",
-                objective
-                    .and_then(|o| o.success_rate_percentile())
-                    .map_or("", |p| p.as_str()),
-            ),
-            Label::new("", ""),
-        ];
-        match family.kind {
-            MetricKind::Counter => {
-                start(v, family, &mut started)?;
-                visit_calls(v, f, &view, &mut labels)?;
-            }
+        // Names from a table, values set where they are not empty: fewer
+        // stores of constants than nine `Label::new`s. (The table is read
+        // by reference: a copy of it, or of a template array, links
+        // `memcpy` into a firmware.)
+        let mut labels = [Label::new("", ""); 9];
+        for (label, name) in labels.iter_mut().zip(&LABEL_NAMES) {
+            label.name = name;
+        }
+        labels[0].value = f.name();
+        labels[1].value = f.module();
+        labels[2].value = f.service_name();
+        labels[6].value = objective.map_or("", |o| o.name());
+        labels[7].value = percentile_text(objective.and_then(|o| o.success_rate_percentile()));
+        // What the family shows of this function: the calls series, or
+        // one series of `n` labels (one `start` and one `series` for both).
+        let mut buf = counts_buf();
+        let mut ids = TraceIds::new();
+        let trace_labels;
+        let one = match family.kind {
+            MetricKind::Counter => None,
             MetricKind::Histogram => {
-                let mut buf = counts_buf();
                 let (counts, sum) = view.histogram(&mut buf);
                 if !has_histogram(counts) {
                     continue;
                 }
-                start(v, family, &mut started)?;
                 // The objective's latency target, if it has one.
                 let latency = objective.and_then(|o| {
                     let text = o.latency_threshold_text()?;
-                    Some((o.latency_percentile().map_or("", |p| p.as_str()), text))
+                    Some((percentile_text(o.latency_percentile()), text))
                 });
                 let (percentile, threshold) = latency.unwrap_or(("", ""));
                 labels[3] = labels[6];
                 labels[4] = Label::new("objective_percentile", percentile);
                 labels[5] = Label::new("objective_latency_threshold", threshold);
                 let recorded = view.exemplar().filter(|r| r.duration_ns != u64::MAX);
-                let mut ids = TraceIds::new();
-                let trace_labels = recorded.map(|r| ids.labels(&r));
+                trace_labels = recorded.map(|r| ids.labels(&r));
                 let exemplar = recorded.zip(trace_labels.as_ref()).map(|(r, l)| Exemplar {
                     labels: l.as_slice(),
                     value: Decimal::new(r.duration_ns, 9),
                     bucket: Some(bucket_index(f.bounds(), r.duration_ns)),
                 });
-                v.series(&Series {
-                    labels: &labels[..6],
-                    value: SeriesValue::Histogram(HistogramSample {
-                        bounds: f.bounds(),
-                        scale: 9,
-                        counts,
-                        sum,
-                    }),
-                    exemplar,
-                })?;
+                let value = SeriesValue::Histogram(HistogramSample {
+                    bounds: f.bounds(),
+                    scale: 9,
+                    counts,
+                    sum,
+                });
+                Some((6, value, exemplar))
             }
             _ => {
                 if !f.tracks_concurrency() {
                     continue;
                 }
-                start(v, family, &mut started)?;
-                let n = view.concurrent();
-                v.series(&Series {
-                    labels: &labels[..3],
-                    value: SeriesValue::Gauge(i64::try_from(n).unwrap_or(i64::MAX)),
-                    exemplar: None,
-                })?;
+                let n = i64::try_from(view.concurrent()).unwrap_or(i64::MAX);
+                Some((3, SeriesValue::Gauge(n), None))
             }
+        };
+        start(v, family, &mut started)?;
+        match one {
+            None => visit_calls(v, f, &view, &mut labels)?,
+            Some((n, value, exemplar)) => v.series(&Series {
+                labels: &labels[..n],
+                value,
+                exemplar,
+            })?,
         }
     }
     Ok(())
@@ -213,29 +224,32 @@ fn visit_calls(
     let trace_labels = trace_labels.as_ref().map_or(&[][..], |l| l.as_slice());
     let slots = view.keys.len();
     for i in 0..slots + 2 {
-        let (caller, counts, caller_fn, caller_mod) = if i == 0 {
-            (0, view.counts.root(), "", "")
+        // Row 0 is the root, then the caller slots, then the overflow slot
+        // (see `ReadCounts::row`). The root comes first, while `labels`
+        // still has no caller. (Counts read before the key: a caller slot
+        // is only counted in after its key is set, so a slot claimed in
+        // between shows zero, as it would have a moment earlier.)
+        let counts = view.counts.row(i);
+        let caller = if i == 0 {
+            0
         } else if let Some(key) = view.keys.get(i - 1) {
             // SAFETY: keys hold null or addresses of `&'static FunctionDesc`.
             let Some(c) = (unsafe { key.load(Relaxed).cast_const().as_ref() }) else {
                 continue;
             };
-            (
-                ptr::from_ref(c) as usize,
-                view.counts.slot(i - 1),
-                c.name(),
-                c.module(),
-            )
+            labels[4].value = c.name();
+            labels[5].value = c.module();
+            ptr::from_ref(c) as usize
         } else {
-            let overflow = view.counts.overflow();
-            if overflow == [0, 0] {
-                continue;
-            }
-            (usize::MAX, overflow, OVERFLOW_CALLER, OVERFLOW_CALLER)
+            labels[4].value = OVERFLOW_CALLER;
+            labels[5].value = OVERFLOW_CALLER;
+            usize::MAX
         };
-        labels[4].value = caller_fn;
-        labels[5].value = caller_mod;
-        for (is_err, value) in [(false, counts[0]), (true, counts[1])] {
+        if caller == usize::MAX && counts[0] | counts[1] == 0 {
+            continue;
+        }
+        for (r, &value) in counts.iter().enumerate() {
+            let is_err = r != 0;
             let exemplar = recorded
                 .filter(|r| r.caller == caller && r.is_err == is_err)
                 .map(|_| Exemplar {
@@ -252,25 +266,38 @@ fn visit_calls(
         }
     }
     if let Some(table) = f.labels() {
-        let mut failed = Ok(());
-        table.each(&mut |caller, is_err, label, value| {
-            if failed.is_err() {
-                return;
-            }
-            let result = result_text(is_err);
-            labels[3].value = result;
-            labels[4].value = caller.map_or("", |c| c.name());
-            labels[5].value = caller.map_or("", |c| c.module());
-            labels[8] = Label::new(result, label);
-            failed = v.series(&Series {
-                labels: &labels[..],
-                value: SeriesValue::Counter(value),
-                exemplar: None,
-            });
-        });
-        failed?;
+        table.visit(v, labels)?;
     }
     Ok(())
+}
+
+/// One labelled `function_calls_total` series (called by the function's
+/// [`VariantStorage`](crate::variant::VariantStorage)); `labels` holds the
+/// function's own.
+pub(crate) fn labelled<'a>(
+    v: &mut DynVisitor<'_>,
+    labels: &mut [Label<'a>; 9],
+    caller: Option<&'a FunctionDesc>,
+    is_err: bool,
+    label: &'a str,
+    value: u64,
+) -> Result<(), Stop> {
+    let result = result_text(is_err);
+    labels[3].value = result;
+    labels[4].value = caller.map_or("", |c| c.name());
+    labels[5].value = caller.map_or("", |c| c.module());
+    labels[8] = Label::new(result, label);
+    v.series(&Series {
+        labels: &labels[..],
+        value: SeriesValue::Counter(value),
+        exemplar: None,
+    })
+}
+
+/// The `objective_percentile` label's value (one copy for both families).
+#[inline(never)]
+fn percentile_text(p: Option<ObjectivePercentile>) -> &'static str {
+    p.map_or("", |p| p.as_str())
 }
 
 /// The `result` label's value.

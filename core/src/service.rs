@@ -276,14 +276,16 @@ pub(crate) fn visit_build_info(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     use crate::registry::functions;
     let mut started = false;
     if let Some(p) = PACKAGE.get() {
-        return build_info(v, &mut started, p, service_name_for(p));
+        return build_info(v, &mut started, p);
     }
-    for (i, f) in functions().enumerate() {
+    for f in functions() {
         let name = f.service_name();
-        if functions().take(i).any(|g| g.service_name() == name) {
-            continue;
+        // Only the first function with this name (in the registry's order)
+        // shows it.
+        let first = functions().find(|g| g.service_name() == name);
+        if first.is_some_and(|g| core::ptr::eq(g, f)) {
+            build_info(v, &mut started, f.package())?;
         }
-        build_info(v, &mut started, f.package(), name)?;
     }
     Ok(())
 }
@@ -295,17 +297,17 @@ const BUILD_INFO: FamilyDesc<'static> = FamilyDesc {
     unit: None,
 };
 
-/// One `build_info` series (one copy of the code for both callers).
+/// One `build_info` series (one copy of the code for both callers), for
+/// the functions compiled in `package`.
 #[inline(never)]
 fn build_info(
     v: &mut DynVisitor<'_>,
     started: &mut bool,
     package: &'static PackageInfo,
-    service_name: &'static str,
 ) -> Result<(), Stop> {
     crate::live::start(v, &BUILD_INFO, started)?;
     v.series(&Series {
-        labels: &build_info_labels(package, service_name),
+        labels: &build_info_labels(package, service_name_for(package)),
         value: SeriesValue::Gauge(1),
         exemplar: None,
     })

@@ -12,6 +12,7 @@
 //! function's plain series, without the label, so totals stay exact.
 
 use crate::function::FunctionDesc;
+use crate::visit::{DynVisitor, Label, Stop};
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::ptr;
@@ -134,12 +135,19 @@ impl<const M: usize> VariantTable<M> {
 /// Type-erased reading of a [`VariantTable`], for visiting.
 #[doc(hidden)]
 pub trait VariantStorage: Sync {
-    fn each(&self, f: &mut dyn FnMut(Option<&'static FunctionDesc>, bool, &'static str, u64));
+    /// Visits the labelled `function_calls_total` series; `labels` holds
+    /// the function's own (see [`crate::live`]). A method of the table, not
+    /// a callback from the walk: a program without `result_labels` has no
+    /// table, so none of this code is linked into it. (The trait is only
+    /// implemented here, hence the crate-private `Stop` in it.)
+    #[allow(private_interfaces)]
+    fn visit(&self, v: &mut DynVisitor<'_>, labels: &mut [Label<'_>; 9]) -> Result<(), Stop>;
     fn count_call(&self, caller: *const FunctionDesc, is_err: bool, label: &'static str) -> bool;
 }
 
 impl<const M: usize> VariantStorage for VariantTable<M> {
-    fn each(&self, f: &mut dyn FnMut(Option<&'static FunctionDesc>, bool, &'static str, u64)) {
+    #[allow(private_interfaces)]
+    fn visit(&self, v: &mut DynVisitor<'_>, labels: &mut [Label<'_>; 9]) -> Result<(), Stop> {
         for s in &self.slots {
             if crate::acquire::bool(&s.ready) {
                 // SAFETY: see the `Sync` impl (a ready slot's key was
@@ -147,9 +155,10 @@ impl<const M: usize> VariantStorage for VariantTable<M> {
                 let (c, e, l) = unsafe { (*s.key.get()).assume_init() };
                 // SAFETY: the caller is null or a `&'static FunctionDesc`.
                 let caller = unsafe { c.as_ref() };
-                f(caller, e, l, s.count.load(Ordering::Relaxed));
+                crate::live::labelled(v, labels, caller, e, l, s.count.load(Ordering::Relaxed))?;
             }
         }
+        Ok(())
     }
     fn count_call(&self, caller: *const FunctionDesc, is_err: bool, label: &'static str) -> bool {
         self.count(caller, is_err, label)
