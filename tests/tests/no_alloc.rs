@@ -6,20 +6,34 @@ use omnimetrics::autometrics;
 use omnimetrics::metrics::{Counter, CounterVec};
 use omnimetrics::visit::{FamilyDesc, Series, Source, Visitor};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static COUNTING: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// Whether this thread's allocations are counted: only the test's own,
+    /// not those of the test harness's other threads (which allocate when
+    /// the machine is slow enough for a "running for over 60 seconds"
+    /// notice). Constant-initialised, so reading it allocates nothing.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the allocating thread is being watched (not while the thread
+/// is being torn down).
+fn counting() -> bool {
+    COUNTING.try_with(Cell::get).unwrap_or(false)
+}
 
 // SAFETY: forwards to the system allocator; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as ours.
@@ -30,7 +44,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
+        if counting() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         }
         // SAFETY: same contract as ours.
@@ -44,9 +58,9 @@ static GLOBAL: Counting = Counting;
 /// Allocations made by `f` on this thread's watch.
 fn allocations_in(f: impl FnOnce()) -> usize {
     ALLOCATIONS.store(0, Ordering::SeqCst);
-    COUNTING.store(true, Ordering::SeqCst);
+    COUNTING.set(true);
     f();
-    COUNTING.store(false, Ordering::SeqCst);
+    COUNTING.set(false);
     ALLOCATIONS.load(Ordering::SeqCst)
 }
 
