@@ -144,7 +144,8 @@ export function crateOf(rawName) {
       return name.slice(at, at + Number(m[1])) || "(other)";
     }
   }
-  const generic = name.match(/^<[A-Z][A-Za-z0-9]* as ([A-Za-z_][A-Za-z0-9_]*)::/);
+  // `<T as c::Trait>`, `<&T as …>`, `<*mut T as …>`: the trait's crate.
+  const generic = name.match(/^<(?:&|\*(?:const|mut) )?(?:mut )?[A-Z][A-Za-z0-9]* as ([A-Za-z_][A-Za-z0-9_]*)::/);
   if (generic) return generic[1];
   const m = name.replace(/^[<&*\s]+/, "").replace(/^(dyn|impl) /, "").match(/^([A-Za-z_][A-Za-z0-9_]*)/);
   if (!m || !name.includes("::")) return "(exported functions, compiler builtins)";
