@@ -67,14 +67,13 @@ impl Clock for Timer0Clock {
             cell.set((now, wraps));
             u64::from(wraps) << 32 | u64::from(now)
         });
-        // `ticks.saturating_mul(NANOS_PER_TICK)`, as three shifts: a
-        // 64-bit multiplication is a software routine on a Cortex-M0, and
-        // the overflow check of `saturating_mul` needed two calls of it.
-        const _: () = assert!(NANOS_PER_TICK == 1024 - 16 - 8);
+        // `ticks.saturating_mul(NANOS_PER_TICK)`, with the overflow checked
+        // by a compare: a 64-bit multiplication is a software routine on a
+        // Cortex-M0, and `saturating_mul`'s check took a second call of it.
         if ticks > u64::MAX / NANOS_PER_TICK {
             u64::MAX
         } else {
-            (ticks << 10) - (ticks << 4) - (ticks << 3)
+            ticks * NANOS_PER_TICK
         }
     }
 }
