@@ -201,7 +201,14 @@ impl DecimalText {
     /// Renders `d`.
     pub const fn new(d: Decimal) -> Self {
         let mut bytes = [0u8; 48];
-        let len = render_into(d.mantissa, d.scale, &mut bytes);
+        let mut len = render_into(d.mantissa, d.scale, &mut bytes);
+        // The text is checked here, once (by the compiler, for a text built
+        // in `const` context as objectives' are), rather than in every
+        // `as_str`: it is never longer than the buffer, and only ASCII is
+        // ever rendered, so neither check fails.
+        if len > bytes.len() || !bytes.split_at(len).0.is_ascii() {
+            len = 0;
+        }
         Self {
             bytes,
             len: len as u8,
@@ -210,7 +217,11 @@ impl DecimalText {
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        ascii(self.bytes.get(..usize::from(self.len)).unwrap_or(&[]))
+        let text = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
+        // SAFETY: `new`, the only way to make a `DecimalText` (its fields
+        // are private, and nothing else sets them), checked that the bytes
+        // up to `len` are ASCII, which is valid UTF-8.
+        unsafe { core::str::from_utf8_unchecked(text) }
     }
 }
 

@@ -324,7 +324,7 @@ fn descriptions_go_out_first_on_change_on_request_and_periodically() {
 #[test]
 fn the_encoder_state_is_small() {
     // What a firmware keeps in RAM between snapshots.
-    assert_eq!(std::mem::size_of::<FrameEncoder>(), 28);
+    assert_eq!(std::mem::size_of::<FrameEncoder>(), 24);
 }
 
 #[test]

@@ -18,7 +18,7 @@ use omnimetrics::visit::{Exemplar, FamilyDesc, MetricKind, Series, SeriesValue, 
 /// (a function called for the first time, a caller seen for the first
 /// time).
 ///
-/// The encoder's state is 28 bytes. Frames are streamed, never built in
+/// The encoder's state is 24 bytes. Frames are streamed, never built in
 /// memory: whatever the size of the snapshot, writing one takes under 1 KB
 /// of stack of the encoder's own on a Cortex-M0 (a 254-byte COBS block, and
 /// a 450-byte copy of the previous series' labels),
@@ -46,12 +46,17 @@ use omnimetrics::visit::{Exemplar, FamilyDesc, MetricKind, Series, SeriesValue, 
 pub struct FrameEncoder {
     boot_id: u32,
     seq: u32,
-    /// The schema of the last description frame written.
-    described: Option<u32>,
-    /// Value frames between periodic descriptions; 0 for none.
-    every: u32,
+    /// The schema of the last description frame written; meaningless
+    /// until one was, which `requested` (set from the start) sees to.
+    described: u32,
+    /// Value frames between periodic descriptions, less one: a description
+    /// is due once `since` exceeds it. `u32::MAX` (from 0) for none, which
+    /// `since` never exceeds.
+    every_less_one: u32,
     /// Value frames since the last description.
     since: u32,
+    /// A description is due with the next snapshot: asked for, or none
+    /// was written yet.
     requested: bool,
 }
 
@@ -64,10 +69,13 @@ impl FrameEncoder {
         Self {
             boot_id,
             seq: 0,
-            described: None,
-            every: 0,
+            described: 0,
+            every_less_one: u32::MAX,
             since: 0,
-            requested: false,
+            // The first snapshot starts with a description. (One flag for
+            // "never described" and "asked for" keeps the decision, inlined
+            // into every caller of `write`, to two tests.)
+            requested: true,
         }
     }
 
@@ -75,7 +83,7 @@ impl FrameEncoder {
     /// (0, the default: only when needed), so that a host that attaches
     /// late, or lost a description, learns the series without asking.
     pub const fn describe_every(mut self, values: u32) -> Self {
-        self.every = values;
+        self.every_less_one = values.wrapping_sub(1);
         self
     }
 
@@ -161,13 +169,12 @@ impl FrameEncoder {
         source: &S,
         out: &mut dyn ByteOut,
     ) -> Result<(), Failed> {
-        let periodic = self.every != 0 && self.since >= self.every;
-        if self.described.is_none() || self.requested || periodic {
+        if self.requested || self.since > self.every_less_one {
             self.frame(source, true, out)?;
         }
         let schema = self.frame(source, false, out)?;
         self.since = self.since.saturating_add(1);
-        if self.described != Some(schema) {
+        if self.described != schema {
             // The series changed since the last description (or between
             // the two walks): the host holds this value frame until the
             // description that follows lets it read it.
@@ -202,7 +209,7 @@ impl FrameEncoder {
         w.finish()?;
         self.seq = self.seq.wrapping_add(1);
         if describe {
-            self.described = Some(schema);
+            self.described = schema;
             self.since = 0;
             self.requested = false;
         }
