@@ -139,11 +139,11 @@ mod global {
     //! The arena as the module's global allocator.
 
     use super::{Heap, PAGE};
+    use crate::runtime::Local;
     use core::alloc::{GlobalAlloc, Layout};
-    use core::cell::UnsafeCell;
 
     #[global_allocator]
-    static ALLOCATOR: Arena = Arena(UnsafeCell::new(Heap::new()));
+    static ALLOCATOR: Arena = Arena(Local::new(Heap::new()));
 
     /// `bytes` (whole pages) of fresh wasm memory: where they start.
     fn grow(bytes: usize) -> Option<usize> {
@@ -154,34 +154,27 @@ mod global {
         before.checked_mul(PAGE)
     }
 
-    /// The arena, on wasm memory.
-    struct Arena(UnsafeCell<Heap>);
-
-    // SAFETY: without the `atomics` target feature (refused in `runtime`)
-    // a wasm32 module runs on one thread and nothing interrupts it, so the
-    // heap is never used by two parties at once.
-    unsafe impl Sync for Arena {}
+    /// The arena, on wasm memory (one thread: see [`Local`]).
+    struct Arena(Local<Heap>);
 
     // SAFETY: the heap hands out each block once, from memory that
     // `memory.grow` gave it alone, aligned and as long as asked, and hands
-    // its bytes out again only after the block was freed or resized.
-    // Single-threaded (see `Sync`), and no reference to the heap outlives
-    // a call.
+    // its bytes out again only after the block was freed or resized; it is
+    // only reached through `Local::with`, one call at a time.
     unsafe impl GlobalAlloc for Arena {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: see the impl.
-            unsafe { &mut *self.0.get() }.alloc(layout, grow)
+            self.0.with(|heap| heap.alloc(layout, grow))
         }
 
         unsafe fn dealloc(&self, block: *mut u8, _: Layout) {
-            // SAFETY: see the impl.
-            unsafe { &mut *self.0.get() }.dealloc(block);
+            self.0.with(|heap| heap.dealloc(block));
         }
 
         unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            // SAFETY: see the impl; `GlobalAlloc::realloc`'s contract is
-            // the one `Heap::realloc` asks for.
-            unsafe { (*self.0.get()).realloc(block, layout, new_size, grow) }
+            // SAFETY: `GlobalAlloc::realloc`'s contract is the one
+            // `Heap::realloc` asks for.
+            self.0
+                .with(|heap| unsafe { heap.realloc(block, layout, new_size, grow) })
         }
     }
 }

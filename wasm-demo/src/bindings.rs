@@ -37,9 +37,9 @@
 
 use crate::buffer::{Buffer, OutOfMemory};
 use crate::clock::{HostClock, ManualClock, host_has_performance};
+use crate::runtime::Local;
 use crate::utf8::str_of;
 use crate::{demo, export, push};
-use core::cell::UnsafeCell;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, Ordering};
 use omnimetrics::clock::set_clock;
@@ -54,32 +54,6 @@ static NAMED: AtomicBool = AtomicBool::new(false);
 static FRAMES: Local<FrameEncoder> = Local::new(FrameEncoder::new(0));
 static INPUT: Local<Buffer> = Local::new(Buffer::new());
 static OUTPUT: Local<Buffer> = Local::new(Buffer::new());
-
-/// State of the module's one thread, used in place. Neither a
-/// `critical_section::Mutex<RefCell<_>>` (whose borrow error would bring
-/// `core::fmt`'s padding code in) nor a `Mutex<Cell<_>>` (taking the value
-/// out and putting it back, with the drop of what it replaces, in every
-/// export): both guard against sharing that cannot happen here.
-struct Local<T>(UnsafeCell<T>);
-
-// SAFETY: the module runs on one thread (`runtime` refuses the `atomics`
-// target feature), so a `Local` is never reached from two threads.
-unsafe impl<T> Sync for Local<T> {}
-
-impl<T> Local<T> {
-    const fn new(value: T) -> Self {
-        Self(UnsafeCell::new(value))
-    }
-
-    /// Runs `f` on the value. The exports never call `with` on a `Local`
-    /// from inside `f` for the same `Local`, and JS cannot call in while an
-    /// export runs (the only import, `hostNow`, does not call back), so the
-    /// reference is the only one while `f` runs.
-    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        // SAFETY: see above: no other reference to the value exists.
-        f(unsafe { &mut *self.0.get() })
-    }
-}
 
 /// What an export that writes output returns when the output did not fit
 /// in memory (`0xFFFF_FFFF`: no output is that long on wasm32). The output
