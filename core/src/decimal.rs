@@ -83,7 +83,9 @@ impl fmt::Display for Decimal {
 /// `e`, `+` and `-` are ever rendered, so the check never fails; it is what
 /// keeps this safe, and a byte loop is much smaller in a firmware's flash
 /// than `str::from_utf8`'s validator (or the word-at-a-time `is_ascii`).
-fn ascii(text: &[u8]) -> &str {
+/// A `const fn`, so that [`DecimalText::new`] checks with it at compile
+/// time.
+const fn ascii(text: &[u8]) -> &str {
     let mut i = 0;
     while i < text.len() {
         if text[i] >= 0x80 {
@@ -206,7 +208,7 @@ impl DecimalText {
         // in `const` context as objectives' are), rather than in every
         // `as_str`: it is never longer than the buffer, and only ASCII is
         // ever rendered, so neither check fails.
-        if len > bytes.len() || !bytes.split_at(len).0.is_ascii() {
+        if len > bytes.len() || ascii(bytes.split_at(len).0).len() != len {
             len = 0;
         }
         Self {
