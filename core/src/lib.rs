@@ -85,6 +85,7 @@ mod objective;
 mod once;
 mod registry;
 mod result;
+mod rows;
 mod service;
 #[cfg(feature = "alloc")]
 mod snapshot;

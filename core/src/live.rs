@@ -8,20 +8,23 @@
 use crate::buckets::bucket_index;
 use crate::decimal::Decimal;
 use crate::exemplar::{Recorded, hex};
-use crate::function::{FunctionDesc, FunctionView, OVERFLOW_CALLER};
-use crate::metrics::counts_buf;
+use crate::function::FunctionDesc;
 use crate::objective::ObjectivePercentile;
 use crate::registry::{functions, metric_families};
+use crate::rows::{Caller, DurationBuf};
 use crate::service;
 use crate::visit::{
     DynVisitor, Erased, Exemplar, FamilyDesc, HistogramSample, Label, MetricKind, Series,
     SeriesValue, Source, Stop, Visitor,
 };
 use core::ptr;
-use portable_atomic::Ordering::Relaxed;
 
-/// The family names of SPEC.
+/// The family and label names of SPEC, for encoders and decoders that
+/// build SPEC's series themselves (the frame sink's compact function
+/// records).
 pub mod names {
+    use crate::visit::{FamilyDesc, MetricKind};
+
     /// Counter family (samples `function_calls_total`).
     pub const CALLS: &str = "function_calls";
     /// Latency histogram family.
@@ -30,6 +33,72 @@ pub mod names {
     pub const CONCURRENT: &str = "function_calls_concurrent";
     /// Build information family.
     pub const BUILD_INFO: &str = "build_info";
+
+    /// The families of instrumented functions and `build_info`, in the
+    /// order the live registry shows them.
+    pub static FAMILIES: [FamilyDesc<'static>; 4] = [
+        FamilyDesc {
+            name: CALLS,
+            help: "Calls of instrumented functions, by result and caller.",
+            kind: MetricKind::Counter,
+            unit: None,
+        },
+        FamilyDesc {
+            name: DURATION,
+            help: "Duration of calls of instrumented functions, in seconds.",
+            kind: MetricKind::Histogram,
+            unit: Some("seconds"),
+        },
+        FamilyDesc {
+            name: CONCURRENT,
+            help: "Calls of instrumented functions in progress.",
+            kind: MetricKind::Gauge,
+            unit: None,
+        },
+        FamilyDesc {
+            name: BUILD_INFO,
+            help: "Version and build details of the program; the value is always 1.",
+            kind: MetricKind::Gauge,
+            unit: None,
+        },
+    ];
+
+    /// The labels of a `function_calls_total` series, in order. A series
+    /// of a function with `result_labels` adds one, named by its result
+    /// (`ok` or `error`), whose value is the returned variant's label. A
+    /// `function_calls_concurrent` series has the first three.
+    pub static CALLS_LABELS: [&str; 8] = [
+        "function",
+        "module",
+        "service_name",
+        "result",
+        "caller_function",
+        "caller_module",
+        "objective_name",
+        "objective_percentile",
+    ];
+
+    /// The labels of a `function_calls_duration_seconds` series, in order;
+    /// `objective_percentile` is the latency objective's.
+    pub static DURATION_LABELS: [&str; 6] = [
+        "function",
+        "module",
+        "service_name",
+        "objective_name",
+        "objective_percentile",
+        "objective_latency_threshold",
+    ];
+
+    /// The labels of a `build_info` series, in order.
+    pub static BUILD_INFO_LABELS: [&str; 7] = [
+        "service_name",
+        "version",
+        "commit",
+        "branch",
+        "repository_url",
+        "repository_provider",
+        "autometrics_version",
+    ];
 }
 
 /// The live metrics of this program: every registered instrumented function
@@ -71,7 +140,7 @@ impl Source for Registry {
 /// The whole registry, compiled once for every visitor type.
 #[inline(never)]
 fn walk(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
-    for family in &FUNCTION_FAMILIES {
+    for family in &names::FAMILIES[..3] {
         visit_functions(v, family)?;
     }
     service::visit_build_info(v)?;
@@ -80,41 +149,6 @@ fn walk(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
     }
     Ok(())
 }
-
-/// The families of instrumented functions, in the order they are visited.
-static FUNCTION_FAMILIES: [FamilyDesc<'static>; 3] = [
-    FamilyDesc {
-        name: names::CALLS,
-        help: "Calls of instrumented functions, by result and caller.",
-        kind: MetricKind::Counter,
-        unit: None,
-    },
-    FamilyDesc {
-        name: names::DURATION,
-        help: "Duration of calls of instrumented functions, in seconds.",
-        kind: MetricKind::Histogram,
-        unit: Some("seconds"),
-    },
-    FamilyDesc {
-        name: names::CONCURRENT,
-        help: "Calls of instrumented functions in progress.",
-        kind: MetricKind::Gauge,
-        unit: None,
-    },
-];
-
-/// The label names of a function's `function_calls_total` series, in
-/// SPEC's order (a labelled series adds one, named by its result).
-static LABEL_NAMES: [&str; 8] = [
-    "function",
-    "module",
-    "service_name",
-    "result",
-    "caller_function",
-    "caller_module",
-    "objective_name",
-    "objective_percentile",
-];
 
 /// Announces `family` before its first series (a family without series is
 /// left out).
@@ -137,14 +171,13 @@ pub(crate) fn start(
 fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Result<(), Stop> {
     let mut started = false;
     for f in functions() {
-        let view = f.storage().view();
         let objective = f.objective();
         // Names from a table, values set where they are not empty: fewer
         // stores of constants than nine `Label::new`s. (The table is read
         // by reference: a copy of it, or of a template array, links
         // `memcpy` into a firmware.)
         let mut labels = [Label::new("", ""); 9];
-        for (label, name) in labels.iter_mut().zip(&LABEL_NAMES) {
+        for (label, name) in labels.iter_mut().zip(&names::CALLS_LABELS) {
             label.name = name;
         }
         labels[0].value = f.name();
@@ -154,16 +187,15 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
         labels[7].value = percentile_text(objective.and_then(|o| o.success_rate_percentile()));
         // What the family shows of this function: the calls series, or
         // one series of `n` labels (one `start` and one `series` for both).
-        let mut buf = counts_buf();
+        let mut buf = DurationBuf::new();
         let mut ids = TraceIds::new();
         let trace_labels;
         let one = match family.kind {
             MetricKind::Counter => None,
             MetricKind::Histogram => {
-                let (counts, sum) = view.histogram(&mut buf);
-                if !has_histogram(counts) {
+                let Some((counts, sum)) = f.durations(&mut buf) else {
                     continue;
-                }
+                };
                 // The objective's latency target, if it has one.
                 let latency = objective.and_then(|o| {
                     let text = o.latency_threshold_text()?;
@@ -171,9 +203,10 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
                 });
                 let (percentile, threshold) = latency.unwrap_or(("", ""));
                 labels[3] = labels[6];
-                labels[4] = Label::new("objective_percentile", percentile);
-                labels[5] = Label::new("objective_latency_threshold", threshold);
-                let recorded = view.exemplar().filter(|r| r.duration_ns != u64::MAX);
+                labels[4] = Label::new(names::DURATION_LABELS[4], percentile);
+                labels[5] = Label::new(names::DURATION_LABELS[5], threshold);
+                let recorded = f.storage().view().exemplar();
+                let recorded = recorded.filter(|r| r.duration_ns != u64::MAX);
                 trace_labels = recorded.map(|r| ids.labels(&r));
                 let exemplar = recorded.zip(trace_labels.as_ref()).map(|(r, l)| Exemplar {
                     labels: l.as_slice(),
@@ -189,16 +222,16 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
                 Some((6, value, exemplar))
             }
             _ => {
-                if !f.tracks_concurrency() {
+                let Some(n) = f.concurrent() else {
                     continue;
-                }
-                let n = i64::try_from(view.concurrent()).unwrap_or(i64::MAX);
+                };
+                let n = i64::try_from(n).unwrap_or(i64::MAX);
                 Some((3, SeriesValue::Gauge(n), None))
             }
         };
         start(v, family, &mut started)?;
         match one {
-            None => visit_calls(v, f, &view, &mut labels)?,
+            None => visit_calls(v, f, &mut labels)?,
             Some((n, value, exemplar)) => v.series(&Series {
                 labels: &labels[..n],
                 value,
@@ -215,40 +248,27 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
 fn visit_calls(
     v: &mut DynVisitor<'_>,
     f: &FunctionDesc,
-    view: &FunctionView<'_>,
     labels: &mut [Label<'_>; 9],
 ) -> Result<(), Stop> {
-    let recorded = view.exemplar();
+    let recorded = f.storage().view().exemplar();
     let mut ids = TraceIds::new();
     let trace_labels = recorded.map(|r| ids.labels(&r));
     let trace_labels = trace_labels.as_ref().map_or(&[][..], |l| l.as_slice());
-    let slots = view.keys.len();
-    for i in 0..slots + 2 {
-        // Row 0 is the root, then the caller slots, then the overflow slot
-        // (see `ReadCounts::row`). The root comes first, while `labels`
-        // still has no caller. (Counts read before the key: a caller slot
-        // is only counted in after its key is set, so a slot claimed in
-        // between shows zero, as it would have a moment earlier.)
-        let counts = view.counts.row(i);
-        let caller = if i == 0 {
-            0
-        } else if let Some(key) = view.keys.get(i - 1) {
-            // SAFETY: keys hold null or addresses of `&'static FunctionDesc`.
-            let Some(c) = (unsafe { key.load(Relaxed).cast_const().as_ref() }) else {
-                continue;
-            };
-            labels[4].value = c.name();
-            labels[5].value = c.module();
-            ptr::from_ref(c) as usize
-        } else {
-            labels[4].value = OVERFLOW_CALLER;
-            labels[5].value = OVERFLOW_CALLER;
-            usize::MAX
+    let mut i = 0;
+    while let Some(row) = f.calls(i) {
+        i += 1;
+        // The root comes first, while `labels` still has no caller.
+        let caller = match row.caller {
+            None => continue,
+            Some(Caller::Root) => 0,
+            Some(Caller::Other) if row.counts == [0, 0] => continue,
+            Some(Caller::Other) => usize::MAX,
+            Some(Caller::Function(c)) => ptr::from_ref(c) as usize,
         };
-        if caller == usize::MAX && counts[0] | counts[1] == 0 {
-            continue;
+        if caller != 0 {
+            (labels[4].value, labels[5].value) = row.caller.map_or(("", ""), Caller::labels);
         }
-        for (r, &value) in counts.iter().enumerate() {
+        for (r, &value) in row.counts.iter().enumerate() {
             let is_err = r != 0;
             let exemplar = recorded
                 .filter(|r| r.caller == caller && r.is_err == is_err)
@@ -265,33 +285,23 @@ fn visit_calls(
             })?;
         }
     }
-    if let Some(table) = f.labels() {
-        table.visit(v, labels)?;
+    let mut i = 0;
+    while let Some(entry) = f.labelled(i) {
+        i += 1;
+        if let Some(l) = entry {
+            let result = result_text(l.is_err);
+            labels[3].value = result;
+            (labels[4].value, labels[5].value) =
+                l.caller.map_or(("", ""), |c| (c.name(), c.module()));
+            labels[8] = Label::new(result, l.label);
+            v.series(&Series {
+                labels: &labels[..],
+                value: SeriesValue::Counter(l.count),
+                exemplar: None,
+            })?;
+        }
     }
     Ok(())
-}
-
-/// One labelled `function_calls_total` series (called by the function's
-/// [`VariantStorage`](crate::variant::VariantStorage)); `labels` holds the
-/// function's own.
-pub(crate) fn labelled<'a>(
-    v: &mut DynVisitor<'_>,
-    labels: &mut [Label<'a>; 9],
-    caller: Option<&'a FunctionDesc>,
-    is_err: bool,
-    label: &'a str,
-    value: u64,
-) -> Result<(), Stop> {
-    let result = result_text(is_err);
-    labels[3].value = result;
-    labels[4].value = caller.map_or("", |c| c.name());
-    labels[5].value = caller.map_or("", |c| c.module());
-    labels[8] = Label::new(result, label);
-    v.series(&Series {
-        labels: &labels[..],
-        value: SeriesValue::Counter(value),
-        exemplar: None,
-    })
 }
 
 /// The `objective_percentile` label's value (one copy for both families).
@@ -303,12 +313,6 @@ fn percentile_text(p: Option<ObjectivePercentile>) -> &'static str {
 /// The `result` label's value.
 fn result_text(is_err: bool) -> &'static str {
     if is_err { "error" } else { "ok" }
-}
-
-/// Whether a function exports a latency histogram: when durations can be
-/// measured, or were measured before.
-fn has_histogram(counts: &[u64]) -> bool {
-    crate::clock::is_available() || counts.iter().any(|&c| c > 0)
 }
 
 /// Stack space for an exemplar's `trace_id` / `span_id` label values.

@@ -45,7 +45,7 @@ pub fn register_function(desc: &'static FunctionDesc) {
 }
 
 /// Every registered instrumented function, newest first.
-pub fn functions() -> impl Iterator<Item = &'static FunctionDesc> {
+pub fn functions() -> impl Iterator<Item = &'static FunctionDesc> + Clone {
     let mut next = crate::acquire::ptr(&FUNCTIONS).cast_const();
     core::iter::from_fn(move || {
         // SAFETY: the list holds only addresses of `&'static FunctionDesc`,

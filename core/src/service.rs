@@ -14,7 +14,7 @@
 //! `build_info` of the package it was built in.
 
 use crate::once::SetOnce;
-use crate::visit::{DynVisitor, FamilyDesc, Label, MetricKind, Series, SeriesValue, Stop};
+use crate::visit::{DynVisitor, Label, Series, SeriesValue, Stop};
 use core::fmt;
 
 /// What a crate knew about itself when it was compiled. Build one with
@@ -246,71 +246,91 @@ pub const fn provider_or_derived(
     }
 }
 
-/// The `build_info` labels of one package, with runtime overrides applied.
-fn build_info_labels(
+/// One `build_info` series (see [`build_infos`]).
+#[derive(Clone, Copy, Debug)]
+pub struct BuildInfo {
     package: &'static PackageInfo,
     service_name: &'static str,
-) -> [Label<'static>; 7] {
-    let env = environment().copied().unwrap_or_default();
-    let url = env.repository_url.unwrap_or(package.repository_url);
-    let provider = match (env.repository_provider, env.repository_url) {
-        (Some(p), _) => p,
-        // A URL from the environment names its own provider.
-        (None, Some(url)) => provider_of(url),
-        (None, None) => package.repository_provider,
-    };
-    [
-        Label::new("service_name", service_name),
-        Label::new("version", env.version.unwrap_or(package.version)),
-        Label::new("commit", env.commit.unwrap_or(package.commit)),
-        Label::new("branch", env.branch.unwrap_or(package.branch)),
-        Label::new("repository_url", url),
-        Label::new("repository_provider", provider),
-        Label::new("autometrics_version", "1.0.0"),
-    ]
 }
 
-/// `build_info`: one series per distinct `service_name` among the
-/// registered functions (one in all when a name or package is set).
-pub(crate) fn visit_build_info(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
-    use crate::registry::functions;
-    let mut started = false;
-    if let Some(p) = PACKAGE.get() {
-        return build_info(v, &mut started, p);
-    }
-    for f in functions() {
-        let name = f.service_name();
-        // Only the first function with this name (in the registry's order)
-        // shows it.
-        let first = functions().find(|g| g.service_name() == name);
-        if first.is_some_and(|g| core::ptr::eq(g, f)) {
-            build_info(v, &mut started, f.package())?;
+impl BuildInfo {
+    /// The value of the `i`-th label, named by
+    /// [`names::BUILD_INFO_LABELS[i]`](crate::names::BUILD_INFO_LABELS),
+    /// with runtime overrides applied; `""` past the last.
+    pub fn value(&self, i: usize) -> &'static str {
+        // One label at a time: the seven together are 56 bytes, whose
+        // copies would link `memcpy` into a firmware.
+        let env = environment();
+        let pick = |runtime: Option<&'static str>, compiled| runtime.unwrap_or(compiled);
+        let p = self.package;
+        match i {
+            0 => self.service_name,
+            1 => pick(env.and_then(|e| e.version), p.version),
+            2 => pick(env.and_then(|e| e.commit), p.commit),
+            3 => pick(env.and_then(|e| e.branch), p.branch),
+            4 => pick(env.and_then(|e| e.repository_url), p.repository_url),
+            5 => match env.map(|e| (e.repository_provider, e.repository_url)) {
+                Some((Some(provider), _)) => provider,
+                // A URL from the environment names its own provider.
+                Some((None, Some(url))) => provider_of(url),
+                _ => p.repository_provider,
+            },
+            6 => "1.0.0",
+            _ => "",
         }
     }
-    Ok(())
 }
 
-const BUILD_INFO: FamilyDesc<'static> = FamilyDesc {
-    name: crate::live::names::BUILD_INFO,
-    help: "Version and build details of the program; the value is always 1.",
-    kind: MetricKind::Gauge,
-    unit: None,
-};
-
-/// One `build_info` series (one copy of the code for both callers), for
-/// the functions compiled in `package`.
-#[inline(never)]
-fn build_info(
-    v: &mut DynVisitor<'_>,
-    started: &mut bool,
-    package: &'static PackageInfo,
-) -> Result<(), Stop> {
-    crate::live::start(v, &BUILD_INFO, started)?;
-    v.series(&Series {
-        labels: &build_info_labels(package, service_name_for(package)),
-        value: SeriesValue::Gauge(1),
-        exemplar: None,
+/// The `build_info` series: one per distinct `service_name` among the
+/// registered functions, one in all when a name or package is set.
+pub fn build_infos() -> impl Iterator<Item = BuildInfo> {
+    use crate::registry::functions;
+    let set = PACKAGE.get();
+    let mut registered = functions();
+    let mut done = false;
+    core::iter::from_fn(move || {
+        if let Some(p) = set {
+            return (!core::mem::replace(&mut done, true)).then(|| BuildInfo {
+                package: p,
+                service_name: service_name_for(p),
+            });
+        }
+        loop {
+            let f = registered.next()?;
+            let name = f.service_name();
+            // Only the first function with this name (in the registry's
+            // order) shows it.
+            let first = functions().find(|g| g.service_name() == name);
+            if first.is_some_and(|g| core::ptr::eq(g, f)) {
+                return Some(BuildInfo {
+                    package: f.package(),
+                    service_name: name,
+                });
+            }
+        }
     })
+}
+
+/// `build_info`, one series per [`build_infos`].
+pub(crate) fn visit_build_info(v: &mut DynVisitor<'_>) -> Result<(), Stop> {
+    let mut started = false;
+    for b in build_infos() {
+        crate::live::start(v, &crate::names::FAMILIES[3], &mut started)?;
+        let mut labels = [Label::new("", ""); 7];
+        for (i, (label, name)) in labels
+            .iter_mut()
+            .zip(&crate::names::BUILD_INFO_LABELS)
+            .enumerate()
+        {
+            *label = Label::new(name, b.value(i));
+        }
+        v.series(&Series {
+            labels: &labels,
+            value: SeriesValue::Gauge(1),
+            exemplar: None,
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! function's plain series, without the label, so totals stay exact.
 
 use crate::function::FunctionDesc;
-use crate::visit::{DynVisitor, Label, Stop};
+use crate::rows::LabelledRow;
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::ptr;
@@ -135,30 +135,29 @@ impl<const M: usize> VariantTable<M> {
 /// Type-erased reading of a [`VariantTable`], for visiting.
 #[doc(hidden)]
 pub trait VariantStorage: Sync {
-    /// Visits the labelled `function_calls_total` series; `labels` holds
-    /// the function's own (see [`crate::live`]). A method of the table, not
-    /// a callback from the walk: a program without `result_labels` has no
-    /// table, so none of this code is linked into it. (The trait is only
-    /// implemented here, hence the crate-private `Stop` in it.)
-    #[allow(private_interfaces)]
-    fn visit(&self, v: &mut DynVisitor<'_>, labels: &mut [Label<'_>; 9]) -> Result<(), Stop>;
+    /// Entry `i`: `None` past the end, `Some(None)` while unused. (A
+    /// method of the table, not a callback from the walk: a program
+    /// without `result_labels` has no table, so none of this is linked
+    /// into it.)
+    fn row(&self, i: usize) -> Option<Option<LabelledRow>>;
     fn count_call(&self, caller: *const FunctionDesc, is_err: bool, label: &'static str) -> bool;
 }
 
 impl<const M: usize> VariantStorage for VariantTable<M> {
-    #[allow(private_interfaces)]
-    fn visit(&self, v: &mut DynVisitor<'_>, labels: &mut [Label<'_>; 9]) -> Result<(), Stop> {
-        for s in &self.slots {
-            if crate::acquire::bool(&s.ready) {
-                // SAFETY: see the `Sync` impl (a ready slot's key was
-                // written).
-                let (c, e, l) = unsafe { (*s.key.get()).assume_init() };
-                // SAFETY: the caller is null or a `&'static FunctionDesc`.
-                let caller = unsafe { c.as_ref() };
-                crate::live::labelled(v, labels, caller, e, l, s.count.load(Ordering::Relaxed))?;
-            }
+    fn row(&self, i: usize) -> Option<Option<LabelledRow>> {
+        let s = self.slots.get(i)?;
+        if !crate::acquire::bool(&s.ready) {
+            return Some(None);
         }
-        Ok(())
+        // SAFETY: see the `Sync` impl (a ready slot's key was written).
+        let (c, e, l) = unsafe { (*s.key.get()).assume_init() };
+        Some(Some(LabelledRow {
+            // SAFETY: the caller is null or a `&'static FunctionDesc`.
+            caller: unsafe { c.as_ref() },
+            is_err: e,
+            label: l,
+            count: s.count.load(Ordering::Relaxed),
+        }))
     }
     fn count_call(&self, caller: *const FunctionDesc, is_err: bool, label: &'static str) -> bool {
         self.count(caller, is_err, label)

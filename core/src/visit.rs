@@ -32,6 +32,9 @@
 
 use crate::decimal::Decimal;
 
+pub use crate::rows::{CallRow, Caller, DurationBuf, LabelledRow};
+pub use crate::service::{BuildInfo, build_infos};
+
 /// The type of a metric family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "alloc", derive(serde::Serialize, serde::Deserialize))]

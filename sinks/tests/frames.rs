@@ -7,7 +7,7 @@
 mod common;
 
 use common::strategies::snapshot;
-use common::{Declared, WithExemplars, fixture};
+use common::{Declared, WithExemplars, fixture, frame};
 use omnimetrics::visit::MetricKind;
 use omnimetrics::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use omnimetrics_sinks::frame::{DecodeError, EncodeError, Event, FrameDecoder, FrameEncoder};
@@ -601,18 +601,6 @@ fn a_buffer_too_small_changes_nothing() {
 }
 
 /// A frame from a body, per the format docs: CRC-32C, COBS, 0x00.
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut raw = body.to_vec();
-    raw.extend(
-        crc::Crc::<u32>::new(&crc::CRC_32_ISCSI)
-            .checksum(body)
-            .to_le_bytes(),
-    );
-    let mut f = cobs::encode_vec(&raw);
-    f.push(0);
-    f
-}
-
 fn bad(events: &[Event]) -> Vec<DecodeError> {
     events
         .iter()
@@ -749,7 +737,6 @@ fn overlong_frames_are_dropped_and_the_stream_resumes() {
 #[test]
 fn fuzz_seed_corpus_is_current() {
     fixture();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/decode");
     let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
     let mut wire = Vec::new();
     let mut enc = FrameEncoder::new(0x1234_5678);
@@ -787,17 +774,7 @@ fn fuzz_seed_corpus_is_current() {
     // The fuzz target reads the first byte as its chunk size.
     for (name, bytes) in &mut seeds {
         bytes.insert(0, 7);
-        let path = dir.join(format!("seed-{name}"));
-        if std::env::var("OMNIMETRICS_BLESS").is_ok_and(|v| v == "1") {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &bytes).unwrap();
-        }
-        let committed = std::fs::read(&path).unwrap_or_default();
-        assert!(
-            committed == *bytes,
-            "{} is stale: run with OMNIMETRICS_BLESS=1",
-            path.display()
-        );
+        common::check_seed(name, bytes);
     }
 }
 

@@ -35,8 +35,8 @@ pub use family::{
     CounterVec, Family, GaugeVec, HistogramVec, LabelError, LabelErrorKind, Member, OVERFLOW_LABEL,
 };
 pub use gauge::{Gauge, GaugeCell};
+pub(crate) use histogram::{CountsBuf, ReadHistogram, counts_buf};
 pub use histogram::{Histogram, HistogramCell, HistogramRef, Timer};
-pub(crate) use histogram::{ReadHistogram, counts_buf};
 
 use crate::visit::{DynVisitor, FamilyDesc, Series, Stop};
 

@@ -3,6 +3,7 @@
 
 use super::VERSION;
 use super::error::DecodeError;
+use super::expand::{Functions, Slot};
 use super::wire::{Buckets, FrameKind, Header, Kind, Label, Record};
 use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
@@ -143,23 +144,29 @@ pub enum Event {
 struct Description {
     schema: u32,
     families: Vec<FamilyShape>,
+    /// Where each value of a value frame goes, in order: family and
+    /// series.
+    order: Vec<(usize, usize)>,
 }
 
 #[derive(Debug)]
-struct FamilyShape {
-    name: String,
-    help: String,
-    kind: MetricKind,
-    unit: Option<String>,
-    series: Vec<SeriesShape>,
+pub(super) struct FamilyShape {
+    pub(super) name: String,
+    pub(super) help: String,
+    pub(super) kind: MetricKind,
+    pub(super) unit: Option<String>,
+    pub(super) series: Vec<SeriesShape>,
 }
 
 #[derive(Debug)]
-struct SeriesShape {
-    labels: Vec<(String, String)>,
+pub(super) struct SeriesShape {
+    pub(super) labels: Vec<(String, String)>,
     /// Bounds and scale, for histograms.
-    buckets: Option<(Vec<u64>, u8)>,
+    pub(super) buckets: Option<(Vec<u64>, u8)>,
 }
+
+/// A value and the exemplar that came with it.
+type ValueWithExemplar = (Value, Option<ExemplarSnapshot>);
 
 /// A value frame's contents.
 #[derive(Debug)]
@@ -418,8 +425,15 @@ fn parse(raw: &mut [u8]) -> Result<Frame, DecodeError> {
     }
     match header.kind {
         FrameKind::Description => {
-            let families = describe(records, &mut cost)?;
-            Ok(Frame::Description(header, Description { schema, families }))
+            let (families, order) = describe(records, &mut cost)?;
+            Ok(Frame::Description(
+                header,
+                Description {
+                    schema,
+                    families,
+                    order,
+                },
+            ))
         }
         FrameKind::Values => {
             // The records' own cost is spent by the time the values exist;
@@ -444,12 +458,19 @@ fn parse(raw: &mut [u8]) -> Result<Frame, DecodeError> {
 /// frames need, and a bound on what a hostile frame can make the host
 /// allocate.
 const EXPANSION: usize = 64;
+/// The same for a description frame with compact function records, whose
+/// few bytes per caller (a `Caller` record is 3) stand for two series of
+/// eight labels each, built on the host.
+const COMPACT_EXPANSION: usize = 1024;
 /// The expansion every frame is allowed, however short.
 const MIN_BUDGET: usize = 64 * 1024;
+/// The most any frame may expand to, however long.
+const MAX_BUDGET: usize = 64 << 20;
 
 /// The memory one frame's decoding may take, and what it took so far:
 /// bytes of strings and numbers plus the size of every struct holding them.
-struct Cost {
+pub(super) struct Cost {
+    body_len: usize,
     budget: usize,
     spent: usize,
 }
@@ -457,13 +478,25 @@ struct Cost {
 impl Cost {
     fn new(body_len: usize) -> Self {
         Self {
-            budget: body_len.saturating_mul(EXPANSION).max(MIN_BUDGET),
+            body_len,
+            budget: Self::budget(body_len, EXPANSION),
             spent: 0,
         }
     }
 
+    fn budget(body_len: usize, expansion: usize) -> usize {
+        body_len
+            .saturating_mul(expansion)
+            .clamp(MIN_BUDGET, MAX_BUDGET)
+    }
+
+    /// Allows the expansion of compact function records.
+    pub(super) fn allow_compact(&mut self) {
+        self.budget = Self::budget(self.body_len, COMPACT_EXPANSION);
+    }
+
     /// Books `bytes`; `TooLarge` once over the budget.
-    fn add(&mut self, bytes: usize) -> Result<(), DecodeError> {
+    pub(super) fn add(&mut self, bytes: usize) -> Result<(), DecodeError> {
         self.spent = self.spent.saturating_add(bytes);
         if self.spent > self.budget {
             Err(DecodeError::TooLarge)
@@ -474,16 +507,40 @@ impl Cost {
 }
 
 /// What a label pair of these lengths holds.
-fn label_cost(name: usize, value: usize) -> usize {
+pub(super) fn label_cost(name: usize, value: usize) -> usize {
     size_of::<(String, String)>() + name + value
 }
 
-/// A description frame's records as families.
-fn describe(records: Vec<Record<'_>>, cost: &mut Cost) -> Result<Vec<FamilyShape>, DecodeError> {
+/// A description frame's records as families, and where each value of a
+/// value frame goes in them.
+#[allow(clippy::type_complexity)]
+fn describe(
+    records: Vec<Record<'_>>,
+    cost: &mut Cost,
+) -> Result<(Vec<FamilyShape>, Vec<(usize, usize)>), DecodeError> {
     let malformed = DecodeError::Malformed;
     let mut families: Vec<FamilyShape> = Vec::new();
+    let mut functions = Functions::default();
+    let mut slots = Vec::new();
     let mut previous: Vec<(String, String)> = Vec::new();
     let mut previous_buckets: Option<(Vec<u64>, u8)> = None;
+    // `Buckets::Same` refers to the last histogram `Series` or `Function`
+    // record of the frame.
+    let mut bounds = |buckets: Buckets, cost: &mut Cost| -> Result<_, DecodeError> {
+        let buckets = match buckets {
+            Buckets::None => None,
+            Buckets::Same => {
+                let same = previous_buckets.clone().ok_or(malformed)?;
+                cost.add(same.0.len().saturating_mul(size_of::<u64>()))?;
+                Some(same)
+            }
+            Buckets::New { scale, bounds } => Some((bounds, scale)),
+        };
+        if buckets.is_some() {
+            previous_buckets.clone_from(&buckets);
+        }
+        Ok(buckets)
+    };
     for record in records {
         match record {
             Record::Family {
@@ -492,6 +549,7 @@ fn describe(records: Vec<Record<'_>>, cost: &mut Cost) -> Result<Vec<FamilyShape
                 kind,
                 unit,
             } => {
+                functions.close(&mut slots);
                 cost.add(
                     size_of::<FamilyShape>() + name.len() + help.len() + unit.map_or(0, str::len),
                 )?;
@@ -508,7 +566,9 @@ fn describe(records: Vec<Record<'_>>, cost: &mut Cost) -> Result<Vec<FamilyShape
                 });
             }
             Record::Series { labels, buckets } => {
-                let family = families.last_mut().ok_or(malformed)?;
+                functions.close(&mut slots);
+                let f = families.len().checked_sub(1).ok_or(malformed)?;
+                let family = &mut families[f];
                 // What the series will hold once expanded, checked before
                 // anything is copied.
                 cost.add(size_of::<SeriesShape>())?;
@@ -522,10 +582,6 @@ fn describe(records: Vec<Record<'_>>, cost: &mut Cost) -> Result<Vec<FamilyShape
                         Label::Full(n, v) => label_cost(n.len(), v.len()),
                     })?;
                 }
-                if let Buckets::Same = buckets {
-                    let bounds = previous_buckets.as_ref().map_or(0, |(b, _)| b.len());
-                    cost.add(bounds.saturating_mul(size_of::<u64>()))?;
-                }
                 let mut full = Vec::with_capacity(labels.len());
                 for (i, label) in labels.into_iter().enumerate() {
                     full.push(match label {
@@ -536,27 +592,67 @@ fn describe(records: Vec<Record<'_>>, cost: &mut Cost) -> Result<Vec<FamilyShape
                         Label::Full(n, v) => (n.to_string(), v.to_string()),
                     });
                 }
-                let buckets = match buckets {
-                    Buckets::None => None,
-                    Buckets::Same => Some(previous_buckets.clone().ok_or(malformed)?),
-                    Buckets::New { scale, bounds } => Some((bounds, scale)),
-                };
+                let buckets = bounds(buckets, cost)?;
                 if buckets.is_some() != (family.kind == MetricKind::Histogram) {
                     return Err(malformed);
                 }
-                if buckets.is_some() {
-                    previous_buckets.clone_from(&buckets);
-                }
                 previous.clone_from(&full);
+                slots.push(Slot::Generic(f, family.series.len()));
                 family.series.push(SeriesShape {
                     labels: full,
                     buckets,
                 });
             }
+            Record::Function {
+                strings,
+                concurrency,
+                buckets,
+            } => {
+                let buckets = bounds(buckets, cost)?;
+                functions.function(*strings, concurrency, buckets, &mut slots, cost)?;
+            }
+            Record::Caller(caller) => functions.row(caller, None, &mut slots, cost)?,
+            Record::Labelled {
+                caller,
+                error,
+                label,
+            } => functions.row(caller, Some((error, label)), &mut slots, cost)?,
+            Record::Build(values) => functions.build(*values, &mut slots, cost)?,
             _ => return Err(malformed),
         }
     }
-    Ok(families)
+    functions.close(&mut slots);
+    if functions.is_empty() {
+        let order = slots
+            .into_iter()
+            .map(|s| match s {
+                Slot::Generic(f, i) => Ok((f, i)),
+                _ => Err(malformed),
+            })
+            .collect::<Result<_, _>>()?;
+        return Ok((families, order));
+    }
+    // SPEC's families from the function records come first, as the live
+    // registry shows them; a family of the same name besides them would
+    // make two.
+    let (mut all, placement) = functions.expand(cost)?;
+    if families
+        .iter()
+        .any(|f| all.iter().any(|g| g.name == f.name))
+    {
+        return Err(malformed);
+    }
+    let offset = all.len();
+    all.extend(families);
+    let order = slots
+        .into_iter()
+        .map(|s| match s {
+            Slot::Generic(f, i) => Some((offset + f, i)),
+            s => placement.place(s),
+        })
+        .collect::<Option<_>>()
+        .ok_or(malformed)?;
+    Ok((all, order))
 }
 
 /// A value frame's records as values with their exemplars, booking what
@@ -621,16 +717,25 @@ fn values(
 /// A description and a value frame's values as a snapshot; `None` if they
 /// do not fit each other.
 fn assemble(d: &Description, values: Vec<(Value, Option<ExemplarSnapshot>)>) -> Option<Snapshot> {
-    let series: usize = d.families.iter().map(|f| f.series.len()).sum();
-    if series != values.len() {
+    if d.order.len() != values.len() {
         return None;
     }
-    let mut values = values.into_iter();
+    let mut placed: Vec<Vec<Option<ValueWithExemplar>>> = d
+        .families
+        .iter()
+        .map(|f| f.series.iter().map(|_| None).collect())
+        .collect();
+    for (&(f, s), value) in d.order.iter().zip(values) {
+        let slot = placed.get_mut(f)?.get_mut(s)?;
+        if slot.replace(value).is_some() {
+            return None;
+        }
+    }
     let mut families = Vec::with_capacity(d.families.len());
-    for f in &d.families {
+    for (f, values) in d.families.iter().zip(placed) {
         let mut series = Vec::with_capacity(f.series.len());
-        for s in &f.series {
-            let (value, exemplar) = values.next()?;
+        for (s, value) in f.series.iter().zip(values) {
+            let (value, exemplar) = value?;
             let value = match (value, &s.buckets) {
                 (Value::Counter(v), None) if f.kind == MetricKind::Counter => {
                     ValueSnapshot::Counter(v)

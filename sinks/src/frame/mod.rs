@@ -10,6 +10,14 @@
 //! out when the host first needs it, and again only when asked,
 //! periodically if configured, or when the set of series changes.
 //!
+//! A description says what it describes in one of two ways. *Families and
+//! series* (`FrameEncoder::write` of any [`Source`](omnimetrics::visit::Source))
+//! name every family, label and bound. *Compact function records*
+//! (`FrameEncoder::write_functions`, for firmware) give each instrumented
+//! function's own strings once, and the decoder builds SPEC's families and
+//! label sets from them: the device needs no label names, help texts or
+//! label sets in its flash, nor the code that walks them.
+//!
 //! [`FrameEncoder`] writes frames into a caller's buffer or any
 //! `embedded_io::Write`, streaming: no allocation, and RAM bounded by one
 //! COBS block whatever the size of the snapshot. With the `alloc` feature,
@@ -76,6 +84,17 @@
 //!                         `value × 10^-scale` (CPU seconds, say)
 //!         | 8 ScaledGauge   { value: i64, scale: u8 }   gauge value
 //!                         `value × 10^-scale`
+//!         | 9 Function  { function: str, module: str, service_name: str,
+//!                         objective_name: str, objective_percentile: str,
+//!                         latency_percentile: str, latency_threshold: str,
+//!                         concurrency: bool, buckets: Buckets }
+//!         | 10 Caller   (CallerRef)
+//!         | 11 Labelled { caller: CallerRef, error: bool, label: str }
+//!         | 12 Build    { service_name: str, version: str, commit: str,
+//!                         branch: str, repository_url: str,
+//!                         repository_provider: str, autometrics_version: str }
+//!
+//! CallerRef = 0 None | 1 Other | 2 Function (index: u32)
 //!
 //! Label   = 0 Same                   same name and value as the previous
 //!                                    Series record's label at this position
@@ -90,18 +109,54 @@
 //!
 //! A **description frame** holds `Family` records, each followed by the
 //! `Series` records of its series (`Buckets` is `None` exactly when the
-//! family is not a histogram), then `End`. "Previous" in `Label` and
+//! family is not a histogram), or compact function records (below), then
+//! `End`. "Previous" in `Label` and
 //! `Buckets` refers to records of the same frame, across families;
 //! `Same` with no such previous record is an error.
 //!
 //! A **value frame** holds one value record (`Counter`, `Gauge`,
-//! `Histogram`, `ScaledCounter` or `ScaledGauge`) per series of its description, in the order of the
-//! description's `Series` records, each optionally followed by one
+//! `Histogram`, `ScaledCounter` or `ScaledGauge`) per series of its
+//! description, in the order of the description's `Series` records (and
+//! of the series compact records stand for), each optionally followed by one
 //! `Exemplar` record for that series, then `End`. A value record must match
 //! its family's kind, and a histogram has one count per bound and one for
 //! `+Inf` (not cumulative); `sum`, the bounds and an exemplar's value are
 //! decimal numbers `mantissa × 10^-scale` (scale 9: nanoseconds read as
 //! seconds).
+//!
+//! **Compact function records** in a description frame stand for SPEC's
+//! series of one instrumented function (`Function`, then its `Caller` and
+//! `Labelled` records) or one `build_info` series (`Build`); a frame may
+//! also hold `Family` records after them. Their series, and the values a
+//! value frame gives for them, in this order:
+//! - `Function`: `function_calls_total` with `result="ok"`, then with
+//!   `result="error"`, both with no caller (the labels are SPEC's, in
+//!   SPEC's order; `objective_percentile` is the record's
+//!   `objective_percentile`);
+//! - each `Caller` after it: the same two series with the caller's
+//!   `caller_function` and `caller_module`: `Other` is the overflow row
+//!   (`"(other)"` for both), `Function(i)` the `i`-th `Function` record
+//!   of the frame (from 0);
+//! - each `Labelled` after it: one `function_calls_total` series whose
+//!   `result` is `error` or `ok`, with one more label of that name whose
+//!   value is `label` (`None`: no caller);
+//! - then, when the next record that is not `Caller` or `Labelled` comes,
+//!   the function's `function_calls_duration_seconds` histogram if
+//!   `buckets` is not `None` (scale 9: seconds; `Same` refers to the last
+//!   histogram `Series` or `Function` record of the frame), with labels
+//!   `function`, `module`, `service_name`, `objective_name`,
+//!   `objective_percentile` (the record's `latency_percentile`) and
+//!   `objective_latency_threshold`; and its `function_calls_concurrent`
+//!   gauge (`function`, `module`, `service_name`) if `concurrency`;
+//! - `Build`: one `build_info` gauge series, labelled by its fields.
+//!
+//! The decoder shows these families first, in SPEC's order (calls,
+//! durations, concurrency, `build_info`), each function's and build
+//! record's series in record order, then the frame's `Family` records; a
+//! `Family` of one of those names beside compact records is an error, as
+//! is a `Caller` or `Labelled` record with no `Function` before it (or
+//! another record in between), a caller index past the frame's functions,
+//! or a `Caller` of `None`.
 //!
 //! `End.schema` ties the two together: a value frame can be read with the
 //! description frame that carries the same `schema`. A description may
@@ -132,11 +187,14 @@
 
 mod encoder;
 mod error;
+mod functions;
 mod recall;
 mod writer;
 
 #[cfg(feature = "alloc")]
 mod decoder;
+#[cfg(feature = "alloc")]
+mod expand;
 #[cfg(feature = "alloc")]
 mod wire;
 
@@ -170,6 +228,14 @@ mod tag {
     pub(crate) const END: u8 = 6;
     pub(crate) const SCALED_COUNTER: u8 = 7;
     pub(crate) const SCALED_GAUGE: u8 = 8;
+    pub(crate) const FUNCTION: u8 = 9;
+    pub(crate) const CALLER: u8 = 10;
+    pub(crate) const LABELLED: u8 = 11;
+    pub(crate) const BUILD: u8 = 12;
+
+    pub(crate) const CALLER_NONE: u8 = 0;
+    pub(crate) const CALLER_OTHER: u8 = 1;
+    pub(crate) const CALLER_FUNCTION: u8 = 2;
 
     pub(crate) const KIND_COUNTER: u8 = 0;
     pub(crate) const KIND_GAUGE: u8 = 1;

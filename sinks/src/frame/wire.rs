@@ -5,6 +5,7 @@
 //! Variant order is the wire's variant index: keep it in step with
 //! `super::tag` and the module docs.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +68,30 @@ pub(crate) enum Record<'a> {
         value: i64,
         scale: u8,
     },
+    // The seven strings boxed, as in `Build`: every record of a frame is
+    // held as a `Record` while it is parsed, and the decoder's memory
+    // budget counts `Record`'s size for each.
+    Function {
+        #[serde(borrow)]
+        strings: Box<[&'a str; 7]>,
+        concurrency: bool,
+        buckets: Buckets,
+    },
+    Caller(CallerRef),
+    Labelled {
+        caller: CallerRef,
+        error: bool,
+        #[serde(borrow)]
+        label: &'a str,
+    },
+    Build(#[serde(borrow)] Box<[&'a str; 7]>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum CallerRef {
+    None,
+    Other,
+    Function(u32),
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]

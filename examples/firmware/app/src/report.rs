@@ -1,9 +1,11 @@
 //! The periodic report over the serial line.
 //!
 //! Frames (the default): `omnimetrics-sinks`' [`FrameEncoder`] streams the
-//! live registry straight into the UART, with no buffer of its own. The
-//! first report carries a description frame (names, labels, buckets), later
-//! ones only a value frame of a few hundred bytes; a description goes out
+//! instrumented functions straight into the UART, with no buffer of its
+//! own, in compact function records (the host builds SPEC's label sets).
+//! The first report carries a description frame (each function's names,
+//! callers and buckets), later ones only a value frame of a few hundred
+//! bytes; a description goes out
 //! again when the set of series changes (a caller seen for the first time)
 //! and every [`DESCRIBE_EVERY`] reports, so that a host that attaches late
 //! or lost a description to line noise catches up without asking. A `0x00`
@@ -51,7 +53,7 @@ impl Reporter {
             if self.sent == 0 {
                 out.write_all(&[0])?;
             }
-            self.frames.write(&omnimetrics::registry(), &mut out)?;
+            self.frames.write_functions(&mut out)?;
         }
         #[cfg(feature = "text")]
         {
