@@ -11,7 +11,8 @@
 
 mod common;
 
-use common::{fixture, frame};
+use common::fixture;
+use common::frames::{frame, kinds, snapshots_of};
 use omnimetrics::clock::{Clock, set_clock};
 use omnimetrics::{Buckets, ResultLabel, Snapshot, autometrics, names};
 use omnimetrics_sinks::frame::{DecodeError, Event, FrameDecoder, FrameEncoder};
@@ -95,29 +96,6 @@ fn functions_part(mut s: Snapshot) -> Snapshot {
     s
 }
 
-fn snapshots(events: &[Event]) -> Vec<Snapshot> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Snapshot(r) => Some(r.snapshot.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// `D` for a description, `S` for a snapshot, `U` undescribed, `B` bad.
-fn kinds(events: &[Event]) -> String {
-    events
-        .iter()
-        .map(|e| match e {
-            Event::Described { .. } => 'D',
-            Event::Snapshot(_) => 'S',
-            Event::Undescribed { .. } => 'U',
-            _ => 'B',
-        })
-        .collect()
-}
-
 #[test]
 fn compact_reports_decode_to_what_the_live_registry_shows() {
     let _turn = turn();
@@ -142,7 +120,7 @@ fn compact_reports_decode_to_what_the_live_registry_shows() {
     assert!(expected.family(names::BUILD_INFO).is_some());
     let events: Vec<Event> = wire.chunks(5).flat_map(|c| host.feed(c)).collect();
     assert_eq!(kinds(&events), "DS");
-    assert_eq!(snapshots(&events), [expected]);
+    assert_eq!(snapshots_of(&events), [expected]);
 
     // The next: values only, with what changed since.
     callee().unwrap();
@@ -151,7 +129,7 @@ fn compact_reports_decode_to_what_the_live_registry_shows() {
     let expected = functions_part(Snapshot::capture(&omnimetrics::registry()));
     let events = host.feed(&wire);
     assert_eq!(kinds(&events), "S");
-    assert_eq!(snapshots(&events), [expected]);
+    assert_eq!(snapshots_of(&events), [expected]);
 
     // A caller seen for the first time changes the series: a description
     // follows the value frame, which the host reads with it.
@@ -161,7 +139,7 @@ fn compact_reports_decode_to_what_the_live_registry_shows() {
     let expected = functions_part(Snapshot::capture(&omnimetrics::registry()));
     let events = host.feed(&wire);
     assert_eq!(kinds(&events), "UDS", "{events:?}");
-    assert_eq!(snapshots(&events), [expected]);
+    assert_eq!(snapshots_of(&events), [expected]);
     assert_eq!(host.stats().bad, 0);
 }
 
@@ -195,10 +173,10 @@ fn a_damaged_stream_loses_only_the_damaged_frames() {
                 }
                 events.extend(host.feed(&g));
             }
-            let last = snapshots(&events).pop();
+            let last = snapshots_of(&events).pop();
             assert_eq!(
                 last,
-                snapshots(&clean).pop(),
+                snapshots_of(&clean).pop(),
                 "frame {damaged} byte {at}: the last report is read"
             );
         }
@@ -229,7 +207,7 @@ fn compact_records_that_break_the_rules_are_refused() {
     let mut host = FrameDecoder::new();
     host.feed(&description(&[function]));
     let events = host.feed(&values(&[2, 3, 2, 4]));
-    let got = snapshots(&events);
+    let got = snapshots_of(&events);
     assert_eq!(
         got[0].counter_sum(names::CALLS, &[("function", "f"), ("result", "error")]),
         4
@@ -307,7 +285,7 @@ fn fuzz_seed_of_compact_records_is_current() {
     let mut host = FrameDecoder::new();
     let events = host.feed(&wire[1..]);
     assert_eq!(kinds(&events), "DS", "{events:?}");
-    let s = &snapshots(&events)[0];
+    let s = &snapshots_of(&events)[0];
     assert_eq!(
         s.counter_sum(names::CALLS, &[("function", "b"), ("caller_function", "a")]),
         2
@@ -316,5 +294,5 @@ fn fuzz_seed_of_compact_records_is_current() {
         s.counter_sum(names::CALLS, &[("function", "b"), ("error", "x")]),
         4
     );
-    common::check_seed("compact", &wire);
+    common::frames::check_seed("compact", &wire);
 }

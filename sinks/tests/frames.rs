@@ -6,8 +6,9 @@
 
 mod common;
 
+use common::frames::{frame, kinds, snapshots_of};
 use common::strategies::snapshot;
-use common::{Declared, WithExemplars, fixture, frame};
+use common::{Declared, WithExemplars, fixture};
 use omnimetrics::visit::MetricKind;
 use omnimetrics::{FamilySnapshot, SeriesSnapshot, Snapshot, ValueSnapshot};
 use omnimetrics_sinks::frame::{DecodeError, EncodeError, Event, FrameDecoder, FrameEncoder};
@@ -48,16 +49,6 @@ fn decode(wire: &[u8], chunks: &[usize]) -> (Vec<Event>, FrameDecoder) {
         rest = after;
     }
     (events, dec)
-}
-
-fn snapshots_of(events: &[Event]) -> Vec<Snapshot> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Snapshot(r) => Some(r.snapshot.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[derive(Clone, Debug)]
@@ -278,19 +269,6 @@ fn counter_snapshot(series: &[&str], value: u64) -> Snapshot {
                 .collect(),
         }],
     }
-}
-
-fn kinds(events: &[Event]) -> String {
-    events
-        .iter()
-        .map(|e| match e {
-            Event::Described { .. } => 'D',
-            Event::Snapshot(_) => 'S',
-            Event::Undescribed { .. } => 'U',
-            Event::Bad(_) => 'B',
-            _ => '?',
-        })
-        .collect()
 }
 
 #[test]
@@ -774,7 +752,7 @@ fn fuzz_seed_corpus_is_current() {
     // The fuzz target reads the first byte as its chunk size.
     for (name, bytes) in &mut seeds {
         bytes.insert(0, 7);
-        common::check_seed(name, bytes);
+        common::frames::check_seed(name, bytes);
     }
 }
 

@@ -34,17 +34,15 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
         let (latency_percentile, threshold) = latency.unwrap_or(("", ""));
         w.route(true, describing);
         w.byte(tag::FUNCTION);
-        for s in [
-            f.name(),
-            f.module(),
-            f.service_name(),
-            objective.map_or("", |o| o.name()),
-            percentile(objective.and_then(|o| o.success_rate_percentile())),
-            latency_percentile,
-            threshold,
-        ] {
-            w.str(s);
-        }
+        w.str(f.name());
+        w.str(f.module());
+        w.str(f.service_name());
+        w.str(objective.map_or("", |o| o.name()));
+        w.str(percentile(
+            objective.and_then(|o| o.success_rate_percentile()),
+        ));
+        w.str(latency_percentile);
+        w.str(threshold);
         w.byte(u8::from(f.tracks_concurrency()));
         if durations.is_none() {
             w.byte(tag::BUCKETS_NONE);
