@@ -95,8 +95,13 @@ fn apply(frame: &[u8], d: &Damage) -> (Vec<u8>, bool) {
         }
         Damage::Insert { at, bytes } => {
             let i = at % (b.len() + 1);
+            // Bytes ending in 0x00 put before the frame, or starting with
+            // 0x00 put after it, end up as a frame of their own: this one
+            // stays intact.
+            let intact =
+                (i == 0 && bytes.last() == Some(&0)) || (i == b.len() && bytes.first() == Some(&0));
             b.splice(i..i, bytes.iter().copied());
-            true
+            !intact
         }
     };
     b.extend_from_slice(end);
