@@ -37,16 +37,7 @@ fn labels(i: usize, names: &[&str]) -> Vec<(String, String)> {
 }
 
 fn counters(n: usize) -> Snapshot {
-    let names = [
-        "function",
-        "module",
-        "service_name",
-        "result",
-        "caller_function",
-        "caller_module",
-        "objective_name",
-        "objective_percentile",
-    ];
+    let names = omnimetrics::names::CALLS_LABELS;
     Snapshot {
         families: vec![FamilySnapshot {
             name: "function_calls".into(),
@@ -65,14 +56,7 @@ fn counters(n: usize) -> Snapshot {
 }
 
 fn histograms(n: usize) -> Snapshot {
-    let names = [
-        "function",
-        "module",
-        "service_name",
-        "objective_name",
-        "objective_percentile",
-        "objective_latency_threshold",
-    ];
+    let names = omnimetrics::names::DURATION_LABELS;
     Snapshot {
         families: vec![FamilySnapshot {
             name: "function_calls_duration_seconds".into(),
