@@ -133,24 +133,26 @@ impl FrameEncoder {
     /// (`omnimetrics::metrics`) and exemplars, which `write` sends.
     ///
     /// ```standalone_crate
-    /// use omnimetrics_sinks::frame::{Event, FrameDecoder, FrameEncoder};
+    /// use omnimetrics_sinks::frame::FrameEncoder;
     ///
     /// #[omnimetrics::autometrics]
     /// fn compact_doc() -> Result<(), ()> { Err(()) }
     /// let _ = compact_doc();
     ///
-    /// let mut wire = Vec::new();
-    /// FrameEncoder::new(1).write_functions(&mut wire).unwrap();
-    /// let mut host = FrameDecoder::new();
-    /// let snapshot = host.feed(&wire).into_iter().find_map(|e| match e {
-    ///     Event::Snapshot(received) => Some(received.snapshot),
-    ///     _ => None,
-    /// });
-    /// let errors = snapshot.unwrap().counter_sum(
-    ///     "function_calls",
-    ///     &[("function", "compact_doc"), ("result", "error")],
-    /// );
-    /// assert_eq!(errors, 1);
+    /// let mut frames = FrameEncoder::new(1);
+    /// let mut buf = [0u8; 2048];
+    /// let mut uart: &mut [u8] = &mut buf;
+    /// frames.write_functions(&mut uart).unwrap();
+    /// let first = 2048 - uart.len();
+    /// // A description frame, then a value frame, each ended by 0x00.
+    /// assert_eq!(buf[..first].iter().filter(|&&b| b == 0).count(), 2);
+    ///
+    /// // Then only values: the function's counts and histogram.
+    /// let mut uart: &mut [u8] = &mut buf;
+    /// frames.write_functions(&mut uart).unwrap();
+    /// let next = 2048 - uart.len();
+    /// assert_eq!(buf[..next].iter().filter(|&&b| b == 0).count(), 1);
+    /// assert!(next < first / 2);
     /// ```
     pub fn write_functions<W: embedded_io::Write + ?Sized>(
         &mut self,
