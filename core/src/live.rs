@@ -9,7 +9,6 @@ use crate::buckets::bucket_index;
 use crate::decimal::Decimal;
 use crate::exemplar::{Recorded, hex};
 use crate::function::FunctionDesc;
-use crate::objective::ObjectivePercentile;
 use crate::registry::{functions, metric_families};
 use crate::rows::{Caller, DurationBuf};
 use crate::service;
@@ -171,7 +170,7 @@ pub(crate) fn start(
 fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Result<(), Stop> {
     let mut started = false;
     for f in functions() {
-        let objective = f.objective();
+        let objective = f.objective_labels();
         // Names from a table, values set where they are not empty: fewer
         // stores of constants than nine `Label::new`s. (The table is read
         // by reference: a copy of it, or of a template array, links
@@ -183,8 +182,8 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
         labels[0].value = f.name();
         labels[1].value = f.module();
         labels[2].value = f.service_name();
-        labels[6].value = objective.map_or("", |o| o.name());
-        labels[7].value = percentile_text(objective.and_then(|o| o.success_rate_percentile()));
+        labels[6].value = objective[0];
+        labels[7].value = objective[1];
         // What the family shows of this function: the calls series, or
         // one series of `n` labels (one `start` and one `series` for both).
         let mut buf = DurationBuf::new();
@@ -196,15 +195,9 @@ fn visit_functions(v: &mut DynVisitor<'_>, family: &FamilyDesc<'static>) -> Resu
                 let Some((counts, sum)) = f.durations(&mut buf) else {
                     continue;
                 };
-                // The objective's latency target, if it has one.
-                let latency = objective.and_then(|o| {
-                    let text = o.latency_threshold_text()?;
-                    Some((percentile_text(o.latency_percentile()), text))
-                });
-                let (percentile, threshold) = latency.unwrap_or(("", ""));
                 labels[3] = labels[6];
-                labels[4] = Label::new(names::DURATION_LABELS[4], percentile);
-                labels[5] = Label::new(names::DURATION_LABELS[5], threshold);
+                labels[4] = Label::new(names::DURATION_LABELS[4], objective[2]);
+                labels[5] = Label::new(names::DURATION_LABELS[5], objective[3]);
                 let recorded = f.storage().view().exemplar();
                 let recorded = recorded.filter(|r| r.duration_ns != u64::MAX);
                 trace_labels = recorded.map(|r| ids.labels(&r));
@@ -257,21 +250,21 @@ fn visit_calls(
     let mut i = 0;
     while let Some(row) = f.calls(i) {
         i += 1;
-        // The root comes first, while `labels` still has no caller.
-        let caller = match row.caller {
-            None => continue,
-            Some(Caller::Root) => 0,
-            Some(Caller::Other) if row.counts == [0, 0] => continue,
-            Some(Caller::Other) => usize::MAX,
-            Some(Caller::Function(c)) => ptr::from_ref(c) as usize,
+        let Some(caller) = row.caller else {
+            continue;
         };
-        if caller != 0 {
-            (labels[4].value, labels[5].value) = row.caller.map_or(("", ""), Caller::labels);
-        }
+        // The key exemplars were recorded with.
+        let key = match caller {
+            Caller::Root => 0,
+            Caller::Other if row.counts == [0, 0] => continue,
+            Caller::Other => usize::MAX,
+            Caller::Function(c) => ptr::from_ref(c) as usize,
+        };
+        (labels[4].value, labels[5].value) = caller.labels();
         for (r, &value) in row.counts.iter().enumerate() {
             let is_err = r != 0;
             let exemplar = recorded
-                .filter(|r| r.caller == caller && r.is_err == is_err)
+                .filter(|r| r.caller == key && r.is_err == is_err)
                 .map(|_| Exemplar {
                     labels: trace_labels,
                     value: Decimal::new(1, 0),
@@ -291,8 +284,7 @@ fn visit_calls(
         if let Some(l) = entry {
             let result = result_text(l.is_err);
             labels[3].value = result;
-            (labels[4].value, labels[5].value) =
-                l.caller.map_or(("", ""), |c| (c.name(), c.module()));
+            (labels[4].value, labels[5].value) = l.caller.labels();
             labels[8] = Label::new(result, l.label);
             v.series(&Series {
                 labels: &labels[..],
@@ -302,12 +294,6 @@ fn visit_calls(
         }
     }
     Ok(())
-}
-
-/// The `objective_percentile` label's value (one copy for both families).
-#[inline(never)]
-fn percentile_text(p: Option<ObjectivePercentile>) -> &'static str {
-    p.map_or("", |p| p.as_str())
 }
 
 /// The `result` label's value.

@@ -30,6 +30,7 @@
 
 use crate::function::{FunctionDesc, OVERFLOW_CALLER};
 use crate::metrics::{CountsBuf, counts_buf};
+use crate::objective::ObjectivePercentile;
 use portable_atomic::Ordering::Relaxed;
 
 /// Who made the calls that one row of a function's call counts holds.
@@ -70,8 +71,9 @@ pub struct CallRow {
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct LabelledRow {
-    /// The instrumented caller, if any.
-    pub caller: Option<&'static FunctionDesc>,
+    /// The caller: [`Caller::Root`] or [`Caller::Function`] (a full
+    /// table of labelled series has no overflow row).
+    pub caller: Caller,
     /// Whether the calls failed (the label's name is `error`, else `ok`).
     pub is_err: bool,
     /// The returned variant's label.
@@ -145,6 +147,27 @@ impl FunctionDesc {
     pub fn durations<'b>(&self, buf: &'b mut DurationBuf) -> Option<(&'b [u64], u64)> {
         let (counts, sum) = self.storage().view().histogram(&mut buf.0);
         (crate::clock::is_available() || counts.iter().any(|&c| c > 0)).then_some((counts, sum))
+    }
+
+    /// The objective's label values, `""` where the function has none:
+    /// `objective_name`, the success rate's `objective_percentile`, then
+    /// the latency target's `objective_percentile` and
+    /// `objective_latency_threshold` (both `""` without a latency target).
+    pub fn objective_labels(&self) -> [&'static str; 4] {
+        let Some(o) = self.objective() else {
+            return [""; 4];
+        };
+        let percentile = |p: Option<ObjectivePercentile>| p.map_or("", |p| p.as_str());
+        let (latency, threshold) = match o.latency_threshold_text() {
+            Some(threshold) => (percentile(o.latency_percentile()), threshold),
+            None => ("", ""),
+        };
+        [
+            o.name(),
+            percentile(o.success_rate_percentile()),
+            latency,
+            threshold,
+        ]
     }
 
     /// Calls running now, for a function that tracks them

@@ -12,7 +12,7 @@
 //! function's plain series, without the label, so totals stay exact.
 
 use crate::function::FunctionDesc;
-use crate::rows::LabelledRow;
+use crate::rows::{Caller, LabelledRow};
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::ptr;
@@ -136,9 +136,8 @@ impl<const M: usize> VariantTable<M> {
 #[doc(hidden)]
 pub trait VariantStorage: Sync {
     /// Entry `i`: `None` past the end, `Some(None)` while unused. (A
-    /// method of the table, not a callback from the walk: a program
-    /// without `result_labels` has no table, so none of this is linked
-    /// into it.)
+    /// program without `result_labels` has no table, so this reading is
+    /// not linked into it; the walks' loops that call it are.)
     fn row(&self, i: usize) -> Option<Option<LabelledRow>>;
     fn count_call(&self, caller: *const FunctionDesc, is_err: bool, label: &'static str) -> bool;
 }
@@ -153,7 +152,7 @@ impl<const M: usize> VariantStorage for VariantTable<M> {
         let (c, e, l) = unsafe { (*s.key.get()).assume_init() };
         Some(Some(LabelledRow {
             // SAFETY: the caller is null or a `&'static FunctionDesc`.
-            caller: unsafe { c.as_ref() },
+            caller: unsafe { c.as_ref() }.map_or(Caller::Root, Caller::Function),
             is_err: e,
             label: l,
             count: s.count.load(Ordering::Relaxed),

@@ -622,16 +622,6 @@ fn describe(
         }
     }
     functions.close(&mut slots);
-    if functions.is_empty() {
-        let order = slots
-            .into_iter()
-            .map(|s| match s {
-                Slot::Generic(f, i) => Ok((f, i)),
-                _ => Err(malformed),
-            })
-            .collect::<Result<_, _>>()?;
-        return Ok((families, order));
-    }
     // SPEC's families from the function records come first, as the live
     // registry shows them; a family of the same name besides them would
     // make two.

@@ -191,11 +191,7 @@ impl FrameEncoder {
         out: &mut W,
     ) -> Result<(), W::Error> {
         let mut io = IoOut::new(out);
-        let r = self.frame(
-            &|w: &mut FrameWriter<'_>, d| walk(source, w, d),
-            true,
-            &mut io,
-        );
+        let r = self.frame(&walk_of(source), true, &mut io);
         io.result(r.map(drop))
     }
 
@@ -207,11 +203,7 @@ impl FrameEncoder {
         out: &mut W,
     ) -> Result<u32, W::Error> {
         let mut io = IoOut::new(out);
-        let r = self.frame(
-            &|w: &mut FrameWriter<'_>, d| walk(source, w, d),
-            false,
-            &mut io,
-        );
+        let r = self.frame(&walk_of(source), false, &mut io);
         io.result(r)
     }
 

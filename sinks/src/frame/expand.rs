@@ -90,11 +90,9 @@ impl Functions {
         slots: &mut Vec<Slot>,
         cost: &mut Cost,
     ) -> Result<(), DecodeError> {
-        let index = self.list.len().checked_sub(1);
-        let (f, function) = match index.zip(self.list.last_mut()) {
-            Some(last) if self.open => last,
-            _ => return Err(DecodeError::Malformed),
-        };
+        let f = self.list.len().checked_sub(1).filter(|_| self.open);
+        let f = f.ok_or(DecodeError::Malformed)?;
+        let function = &mut self.list[f];
         // `None` is no caller: only a labelled series has none beyond the
         // root.
         if label.is_none() && caller == CallerRef::None {
@@ -140,11 +138,6 @@ impl Functions {
         if function.concurrency {
             slots.push(Slot::Concurrent(f));
         }
-    }
-
-    /// Whether the frame had function or build records.
-    pub(super) fn is_empty(&self) -> bool {
-        self.list.is_empty() && self.builds.is_empty()
     }
 
     /// SPEC's families of the records (those with series), in the live

@@ -11,8 +11,8 @@
 
 use super::tag;
 use super::writer::FrameWriter;
+use omnimetrics::FunctionDesc;
 use omnimetrics::visit::{Caller, DurationBuf, build_infos};
-use omnimetrics::{FunctionDesc, ObjectivePercentile};
 
 /// Writes the records of one frame, as `Walker` does for a source (see
 /// there for the routing of description and value records); returns the
@@ -26,23 +26,14 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
     for f in all.clone() {
         let mut buf = DurationBuf::new();
         let durations = f.durations(&mut buf);
-        let objective = f.objective();
-        let latency = objective.and_then(|o| {
-            let threshold = o.latency_threshold_text()?;
-            Some((percentile(o.latency_percentile()), threshold))
-        });
-        let (latency_percentile, threshold) = latency.unwrap_or(("", ""));
         w.route(true, describing);
         w.byte(tag::FUNCTION);
         w.str(f.name());
         w.str(f.module());
         w.str(f.service_name());
-        w.str(objective.map_or("", |o| o.name()));
-        w.str(percentile(
-            objective.and_then(|o| o.success_rate_percentile()),
-        ));
-        w.str(latency_percentile);
-        w.str(threshold);
+        for s in f.objective_labels() {
+            w.str(s);
+        }
         w.byte(u8::from(f.tracks_concurrency()));
         if durations.is_none() {
             w.byte(tag::BUCKETS_NONE);
@@ -58,22 +49,18 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
         let mut row = 0;
         while let Some(r) = f.calls(row) {
             row += 1;
-            // Row 0, the root, is the `Function` record's own.
-            if row > 1 {
-                let reference = match r.caller {
-                    Some(Caller::Other) if r.counts != [0, 0] => Some(None),
-                    Some(Caller::Function(c)) => position(all.clone(), c).map(Some),
-                    _ => None,
-                };
-                // An unclaimed slot, an empty overflow slot, or a caller
-                // registered after this walk began (its calls go out with
-                // the next snapshot).
-                let Some(reference) = reference else {
-                    continue;
-                };
-                w.route(true, describing);
-                w.byte(tag::CALLER);
-                caller(w, reference);
+            // An unclaimed slot, and the overflow row while it is empty,
+            // show nothing.
+            let caller = match r.caller {
+                Some(Caller::Other) if r.counts == [0, 0] => continue,
+                Some(c) => c,
+                None => continue,
+            };
+            // The root's row is the `Function` record's own.
+            if !matches!(caller, Caller::Root)
+                && !caller_record(w, describing, tag::CALLER, all.clone(), caller)
+            {
+                continue;
             }
             w.route(false, !describing);
             for n in r.counts {
@@ -85,18 +72,8 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
         while let Some(entry) = f.labelled(i) {
             i += 1;
             let Some(l) = entry else { continue };
-            let reference = match l.caller {
-                None => None,
-                Some(c) => match position(all.clone(), c) {
-                    Some(p) => Some(Some(p)),
-                    None => continue,
-                },
-            };
-            w.route(true, describing);
-            w.byte(tag::LABELLED);
-            match reference {
-                None => w.byte(tag::CALLER_NONE),
-                Some(r) => caller(w, r),
+            if !caller_record(w, describing, tag::LABELLED, all.clone(), l.caller) {
+                continue;
             }
             w.byte(u8::from(l.is_err));
             w.str(l.label);
@@ -129,27 +106,31 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
     w.hash()
 }
 
-/// A `CallerRef` to the `(other)` row (`None`) or to the function at
-/// `Some(position)`.
-fn caller(w: &mut FrameWriter<'_>, to: Option<usize>) {
-    match to {
-        None => w.byte(tag::CALLER_OTHER),
-        Some(p) => {
-            w.byte(tag::CALLER_FUNCTION);
-            w.varint(p as u64);
-        }
+/// Starts a `Caller` or `Labelled` record (`record`): its tag and the
+/// `CallerRef` of `caller`, a function by its position in `all`. Returns
+/// `false`, having written nothing, for a function not in `all`: one
+/// registered after this walk began, whose calls go out with the next
+/// snapshot.
+fn caller_record(
+    w: &mut FrameWriter<'_>,
+    describing: bool,
+    record: u8,
+    all: impl Iterator<Item = &'static FunctionDesc>,
+    caller: Caller,
+) -> bool {
+    let (variant, position) = match caller {
+        Caller::Root => (tag::CALLER_NONE, None),
+        Caller::Other => (tag::CALLER_OTHER, None),
+        Caller::Function(c) => match all.into_iter().position(|g| core::ptr::eq(g, c)) {
+            Some(p) => (tag::CALLER_FUNCTION, Some(p)),
+            None => return false,
+        },
+    };
+    w.route(true, describing);
+    w.byte(record);
+    w.byte(variant);
+    if let Some(p) = position {
+        w.varint(p as u64);
     }
-}
-
-/// Where `f` is in `functions`, if it is there.
-fn position(
-    functions: impl Iterator<Item = &'static FunctionDesc>,
-    f: &'static FunctionDesc,
-) -> Option<usize> {
-    functions.into_iter().position(|g| core::ptr::eq(g, f))
-}
-
-/// An `objective_percentile` label value.
-fn percentile(p: Option<ObjectivePercentile>) -> &'static str {
-    p.map_or("", |p| p.as_str())
+    true
 }
