@@ -13,7 +13,7 @@
 
 use crate::clock;
 use crate::context;
-use crate::function::{FunctionDesc, FunctionMetrics};
+use crate::function::{FunctionDesc, FunctionMetrics, TypedDesc};
 use crate::registry::register_function;
 use core::future::Future;
 use core::mem::ManuallyDrop;
@@ -28,20 +28,17 @@ use core::task::{Context, Poll};
 #[must_use]
 #[derive(Debug)]
 pub struct Call<const C: usize, const N: usize> {
-    metrics: &'static FunctionMetrics<C, N>,
-    desc: &'static FunctionDesc,
+    desc: &'static TypedDesc<C, N>,
     caller: *const FunctionDesc,
     start: Option<u64>,
 }
 
 #[cfg_attr(target_pointer_width = "64", inline(always))]
 #[cfg_attr(not(target_pointer_width = "64"), inline)]
-fn begin<const C: usize, const N: usize>(
-    metrics: &'static FunctionMetrics<C, N>,
-    desc: &'static FunctionDesc,
-) {
+fn begin<const C: usize, const N: usize>(desc: &'static TypedDesc<C, N>) {
+    let metrics = desc.metrics();
     if !metrics.link.is_registered() {
-        register_function(desc);
+        register_function(desc.desc());
     }
     if desc.tracks_concurrency() {
         metrics.enter_concurrent();
@@ -51,8 +48,7 @@ fn begin<const C: usize, const N: usize>(
 #[cfg_attr(target_pointer_width = "64", inline(always))]
 #[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn end<const C: usize, const N: usize>(
-    metrics: &'static FunctionMetrics<C, N>,
-    desc: &'static FunctionDesc,
+    desc: &'static TypedDesc<C, N>,
     caller: *const FunctionDesc,
     start: Option<u64>,
     is_err: bool,
@@ -64,18 +60,17 @@ fn end<const C: usize, const N: usize>(
     };
     // Also ends the call's concurrency count, on the stripe it looks up
     // anyway.
-    metrics.record(desc, caller, is_err, label, duration);
+    FunctionMetrics::record(desc, caller, is_err, label, duration);
 }
 
 impl<const C: usize, const N: usize> Call<C, N> {
     /// Starts a call of the function these statics describe.
     #[cfg_attr(target_pointer_width = "64", inline(always))]
     #[cfg_attr(not(target_pointer_width = "64"), inline)]
-    pub fn enter(metrics: &'static FunctionMetrics<C, N>, desc: &'static FunctionDesc) -> Self {
-        begin(metrics, desc);
-        let caller = context::replace(desc);
+    pub fn enter(desc: &'static TypedDesc<C, N>) -> Self {
+        begin(desc);
+        let caller = context::replace(desc.desc());
         Self {
-            metrics,
             desc,
             caller,
             start: clock::now(),
@@ -103,14 +98,7 @@ impl<const C: usize, const N: usize> Call<C, N> {
     #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn complete(&self, is_err: bool, label: Option<&'static str>) {
         context::replace(self.caller);
-        end(
-            self.metrics,
-            self.desc,
-            self.caller,
-            self.start,
-            is_err,
-            label,
-        );
+        end(self.desc, self.caller, self.start, is_err, label);
     }
 }
 
@@ -130,8 +118,7 @@ impl<const C: usize, const N: usize> Drop for Call<C, N> {
 #[derive(Debug)]
 pub struct Instrumented<F, const C: usize, const N: usize> {
     inner: F,
-    metrics: &'static FunctionMetrics<C, N>,
-    desc: &'static FunctionDesc,
+    desc: &'static TypedDesc<C, N>,
     state: AsyncState,
 }
 
@@ -155,14 +142,9 @@ pub fn typed<R, F: Future<Output = R>>(future: F) -> F {
 impl<F: Future, const C: usize, const N: usize> Instrumented<F, C, N> {
     /// Wraps the body of an instrumented `async fn`.
     #[inline]
-    pub fn new(
-        metrics: &'static FunctionMetrics<C, N>,
-        desc: &'static FunctionDesc,
-        inner: F,
-    ) -> Self {
+    pub fn new(desc: &'static TypedDesc<C, N>, inner: F) -> Self {
         Self {
             inner,
-            metrics,
             desc,
             state: AsyncState::NotStarted,
         }
@@ -188,12 +170,12 @@ impl<F: Future, const C: usize, const N: usize> Future for Instrumented<F, C, N>
         let this = unsafe { self.get_unchecked_mut() };
         // The poller's context, put back when this poll ends; on the first
         // poll it is also the call's caller.
-        let previous = context::replace(this.desc);
+        let previous = context::replace(this.desc.desc());
         let restore = Restore(previous);
         let (caller, start) = match this.state {
             AsyncState::Running { caller, start } => (caller, start),
             AsyncState::NotStarted => {
-                begin(this.metrics, this.desc);
+                begin(this.desc);
                 // SAFETY: the context holds null or `&'static FunctionDesc`.
                 let caller = unsafe { previous.as_ref() };
                 let start = clock::now();
@@ -213,7 +195,6 @@ impl<F: Future, const C: usize, const N: usize> Future for Instrumented<F, C, N>
                 Poll::Ready((
                     output,
                     AsyncCall {
-                        metrics: this.metrics,
                         desc: this.desc,
                         caller,
                         start,
@@ -231,16 +212,9 @@ impl<F, const C: usize, const N: usize> Drop for Instrumented<F, C, N> {
             // the body. Only the panic is a result; a cancelled call has
             // none, so it is not counted, but it no longer runs either.
             if panicking() {
-                end(
-                    self.metrics,
-                    self.desc,
-                    caller_ptr(caller),
-                    start,
-                    true,
-                    None,
-                );
+                end(self.desc, caller_ptr(caller), start, true, None);
             } else if self.desc.tracks_concurrency() {
-                self.metrics.exit_concurrent();
+                self.desc.metrics().exit_concurrent();
             }
         }
     }
@@ -264,8 +238,7 @@ fn caller_ptr(caller: Option<&'static FunctionDesc>) -> *const FunctionDesc {
 #[must_use]
 #[derive(Debug)]
 pub struct AsyncCall<const C: usize, const N: usize> {
-    metrics: &'static FunctionMetrics<C, N>,
-    desc: &'static FunctionDesc,
+    desc: &'static TypedDesc<C, N>,
     caller: Option<&'static FunctionDesc>,
     start: Option<u64>,
 }
@@ -282,13 +255,13 @@ impl<const C: usize, const N: usize> AsyncCall<C, N> {
     pub fn finish_labelled(self, is_err: bool, label: Option<&'static str>) {
         let this = ManuallyDrop::new(self);
         let caller = caller_ptr(this.caller);
-        end(this.metrics, this.desc, caller, this.start, is_err, label);
+        end(this.desc, caller, this.start, is_err, label);
     }
 }
 
 impl<const C: usize, const N: usize> Drop for AsyncCall<C, N> {
     fn drop(&mut self) {
         let caller = caller_ptr(self.caller);
-        end(self.metrics, self.desc, caller, self.start, true, None);
+        end(self.desc, caller, self.start, true, None);
     }
 }

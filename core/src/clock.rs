@@ -139,6 +139,11 @@ pub fn set_clock(clock: &'static dyn Clock) -> Result<(), ClockAlreadySet> {
 /// otherwise the default clock ([`StdClock`] with `std`, none without).
 #[inline]
 pub fn now() -> Option<u64> {
+    // With neither a cycle counter nor a default clock (firmware), only a
+    // clock that was set can answer: no dispatch word to read.
+    if !fast::AVAILABLE && !cfg!(omnimetrics_std_clock) {
+        return CLOCK.get().map(|clock| clock.now_nanos());
+    }
     let dispatch = DISPATCH.load(Ordering::Relaxed);
     if dispatch == DEFAULT {
         return default_now();

@@ -3,8 +3,10 @@
 //! The `#[autometrics]` macro emits two statics per function: a
 //! [`FunctionDesc`] (names, objective, buckets: immutable, so it stays in
 //! flash on a microcontroller) and a [`FunctionMetrics`] (the atomics, in
-//! RAM). They point at each other: the hot path uses the metrics directly,
-//! the registry reaches the metrics through the description.
+//! RAM). The description points at the metrics: the hot path is handed
+//! the description (as a [`TypedDesc`], which knows the metrics' type, so
+//! each call site passes one address), and the registry and the metrics'
+//! caller tables hold descriptions.
 //!
 //! Per-caller counts live in a small fixed table claimed by compare-and-swap
 //! on the caller's address (no hashing, no lock). Callers beyond its capacity
@@ -16,6 +18,7 @@ use crate::objective::Objective;
 use crate::service::PackageInfo;
 use crate::variant::VariantStorage;
 use core::fmt;
+use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr;
 use portable_atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -39,11 +42,23 @@ pub struct FunctionDesc {
     module: &'static str,
     package: &'static PackageInfo,
     objective: Option<&'static Objective>,
-    bounds: &'static [u64],
+    /// The start of the bucket bounds; their number is the storage's
+    /// (`FunctionStorage::bound_count`), which [`FunctionDesc::typed`]
+    /// checks. (A pointer, not a slice: 4 bytes less per function on a
+    /// microcontroller, where the descriptions are a good part of the
+    /// library's flash.)
+    bounds: *const u64,
     track_concurrency: bool,
     storage: &'static dyn FunctionStorage,
+    #[cfg(feature = "result-labels")]
     labels: Option<&'static dyn VariantStorage>,
 }
+
+// SAFETY: `bounds` points into a `&'static [u64]` (see `typed`), which is
+// immutable and shared; every other field is `Sync` and `Send`.
+unsafe impl Sync for FunctionDesc {}
+// SAFETY: as above.
+unsafe impl Send for FunctionDesc {}
 
 impl fmt::Debug for FunctionDesc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -57,27 +72,35 @@ impl fmt::Debug for FunctionDesc {
 }
 
 impl FunctionDesc {
+    /// The description of a function whose counts live in `storage`.
+    /// `bounds` must be `N` long (checked, at compile time in a static).
     #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    pub const fn new(
+    pub const fn typed<const C: usize, const N: usize>(
         name: &'static str,
         module: &'static str,
         package: &'static PackageInfo,
         objective: Option<&'static Objective>,
         bounds: &'static [u64],
         track_concurrency: bool,
-        storage: &'static dyn FunctionStorage,
-        labels: Option<&'static dyn VariantStorage>,
-    ) -> Self {
-        Self {
-            name,
-            module,
-            package,
-            objective,
-            bounds,
-            track_concurrency,
-            storage,
-            labels,
+        storage: &'static FunctionMetrics<C, N>,
+    ) -> TypedDesc<C, N> {
+        assert!(
+            bounds.len() == N,
+            "the bucket bounds do not match the function's storage"
+        );
+        TypedDesc {
+            desc: Self {
+                name,
+                module,
+                package,
+                objective,
+                bounds: bounds.as_ptr(),
+                track_concurrency,
+                storage,
+                #[cfg(feature = "result-labels")]
+                labels: None,
+            },
+            metrics: PhantomData,
         }
     }
 
@@ -98,8 +121,10 @@ impl FunctionDesc {
         self.objective
     }
     /// Latency bucket boundaries, in nanoseconds.
-    pub const fn bounds(&self) -> &'static [u64] {
-        self.bounds
+    pub fn bounds(&self) -> &'static [u64] {
+        // SAFETY: `typed` took `bounds` from a `&'static [u64]` of the
+        // storage's bound count.
+        unsafe { core::slice::from_raw_parts(self.bounds, self.storage.bound_count()) }
     }
     /// Whether `function_calls_concurrent` is exported for it.
     pub const fn tracks_concurrency(&self) -> bool {
@@ -108,6 +133,7 @@ impl FunctionDesc {
     pub(crate) fn storage(&self) -> &'static dyn FunctionStorage {
         self.storage
     }
+    #[cfg(feature = "result-labels")]
     pub(crate) fn labels(&self) -> Option<&'static dyn VariantStorage> {
         self.labels
     }
@@ -118,10 +144,71 @@ impl FunctionDesc {
 }
 
 /// Type-erased access to a [`FunctionMetrics`] of any capacity.
-#[doc(hidden)]
-pub trait FunctionStorage: Sync {
+pub(crate) trait FunctionStorage: Sync {
     fn link(&self) -> &Link;
     fn view(&self) -> FunctionView<'_>;
+    /// How many finite bucket bounds the histogram has.
+    fn bound_count(&self) -> usize;
+}
+
+/// A [`FunctionDesc`] that knows the type of its storage, so that the hot
+/// path is handed one address (this) and finds the storage from it; the
+/// macro's static. Only [`FunctionDesc::typed`] makes one, which is what
+/// makes that sound.
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct TypedDesc<const C: usize, const N: usize> {
+    desc: FunctionDesc,
+    metrics: PhantomData<&'static FunctionMetrics<C, N>>,
+}
+
+impl<const C: usize, const N: usize> TypedDesc<C, N> {
+    /// The untyped description.
+    #[inline(always)]
+    pub const fn desc(&self) -> &FunctionDesc {
+        &self.desc
+    }
+
+    /// The storage `typed` was given.
+    #[inline(always)]
+    pub(crate) fn metrics(&self) -> &'static FunctionMetrics<C, N> {
+        let storage: *const dyn FunctionStorage = self.desc.storage;
+        // SAFETY: `FunctionDesc::typed`, the only maker of a `TypedDesc`,
+        // set `storage` to a `&'static FunctionMetrics<C, N>`, and nothing
+        // changes it afterwards.
+        unsafe { &*storage.cast::<FunctionMetrics<C, N>>() }
+    }
+
+    /// Counts this function's `result_labels` in `table`.
+    #[cfg(feature = "result-labels")]
+    pub const fn with_result_labels(mut self, table: &'static dyn VariantStorage) -> Self {
+        self.desc.labels = Some(table);
+        self
+    }
+
+    /// Without the `result-labels` feature: fails the build, saying so.
+    #[cfg(not(feature = "result-labels"))]
+    #[track_caller]
+    pub const fn with_result_labels(self, _: &'static dyn VariantStorage) -> Self {
+        panic!(
+            "`#[autometrics(result_labels)]` needs the `result-labels` feature of omnimetrics (a default feature)"
+        )
+    }
+}
+
+impl<const C: usize, const N: usize> core::ops::Deref for TypedDesc<C, N> {
+    type Target = FunctionDesc;
+
+    #[inline(always)]
+    fn deref(&self) -> &FunctionDesc {
+        &self.desc
+    }
+}
+
+impl<const C: usize, const N: usize> fmt::Debug for TypedDesc<C, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.desc.fmt(f)
+    }
 }
 
 /// What visiting reads of one function's counts, whatever its capacity
@@ -140,9 +227,7 @@ pub(crate) trait ReadCounts: Sync {
 }
 
 /// Borrowed access to one function's atomics, for visiting.
-#[doc(hidden)]
-#[allow(missing_debug_implementations)]
-pub struct FunctionView<'a> {
+pub(crate) struct FunctionView<'a> {
     pub(crate) keys: &'a [AtomicPtr<FunctionDesc>],
     pub(crate) counts: &'a dyn ReadCounts,
     #[cfg(feature = "std")]
@@ -150,9 +235,8 @@ pub struct FunctionView<'a> {
 }
 
 /// The intrusive registry link of a function (see [`registry`](crate::registry)).
-#[doc(hidden)]
 #[derive(Debug)]
-pub struct Link {
+pub(crate) struct Link {
     pub(crate) next: AtomicPtr<FunctionDesc>,
     pub(crate) state: AtomicU8,
 }
@@ -336,18 +420,24 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
     #[cfg_attr(target_pointer_width = "64", inline(always))]
     #[cfg_attr(not(target_pointer_width = "64"), inline)]
     pub(crate) fn record(
-        &self,
-        desc: &FunctionDesc,
+        desc: &TypedDesc<C, N>,
         caller: *const FunctionDesc,
         is_err: bool,
         label: Option<&'static str>,
         duration: Option<u64>,
     ) {
+        #[cfg(feature = "result-labels")]
         let labelled = match (label, desc.labels) {
             (Some(l), Some(table)) => table.count_call(caller, is_err, l),
             _ => false,
         };
-        let stripe = self.stripe();
+        #[cfg(not(feature = "result-labels"))]
+        let labelled = {
+            let _ = label;
+            false
+        };
+        let this = desc.metrics();
+        let stripe = this.stripe();
         if desc.tracks_concurrency() {
             stripe.concurrent.fetch_sub(1, Relaxed);
         }
@@ -356,7 +446,7 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             let cell = if caller.is_null() {
                 &stripe.root[r]
             } else {
-                match self.slot_of(caller).and_then(|i| stripe.counts.get(i)) {
+                match this.slot_of(caller).and_then(|i| stripe.counts.get(i)) {
                     Some(c) => &c[r],
                     None => &stripe.overflow[r],
                 }
@@ -364,11 +454,14 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             cell.fetch_add(1, Relaxed);
         }
         if let Some(d) = duration {
-            stripe.histogram.observe(desc.bounds, d);
+            // SAFETY: as in `FunctionDesc::bounds`, with the bound count
+            // `N` of `desc`'s type, known here at compile time.
+            let bounds = unsafe { core::slice::from_raw_parts(desc.bounds, N) };
+            stripe.histogram.observe(bounds, d);
         }
         #[cfg(feature = "std")]
         if let Some(trace) = crate::exemplar::current() {
-            self.exemplar.record(&crate::exemplar::Recorded {
+            this.exemplar.record(&crate::exemplar::Recorded {
                 trace,
                 duration_ns: duration.unwrap_or(u64::MAX),
                 caller: caller as usize,
@@ -450,6 +543,10 @@ impl<const C: usize, const N: usize> ReadCounts for FunctionMetrics<C, N> {
 impl<const C: usize, const N: usize> FunctionStorage for FunctionMetrics<C, N> {
     fn link(&self) -> &Link {
         &self.link
+    }
+
+    fn bound_count(&self) -> usize {
+        N
     }
 
     fn view(&self) -> FunctionView<'_> {

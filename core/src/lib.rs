@@ -38,6 +38,11 @@
 //!   (on Linux, Android, the BSDs, illumos, macOS, iOS and Windows). Elsewhere
 //!   a function is registered on its first call.
 //! - `alloc`: the owned [`Snapshot`].
+//! - `result-labels` (default): `#[autometrics(result_labels)]`. Without
+//!   it, that argument fails the build with a message naming the feature,
+//!   and a firmware links none of the code that reads labelled tables
+//!   (about 0.35 KB of flash with 16 functions, with the smaller
+//!   descriptions).
 //!
 //! With `default-features = false` the crate builds for `thumbv6m-none-eabi`
 //! and other targets without atomic compare-and-swap or 64-bit atomics, through
@@ -70,7 +75,7 @@ mod buckets;
 mod call;
 mod claim;
 pub mod clock;
-#[cfg(all(test, feature = "std"))]
+#[cfg(all(test, feature = "std", feature = "result-labels"))]
 mod concurrency_tests;
 mod context;
 mod decimal;
@@ -169,7 +174,7 @@ macro_rules! __register_before_main {
 pub mod __private {
     pub use crate::buckets::{Buckets, DEFAULT_BUCKET_COUNT, DEFAULT_BUCKETS};
     pub use crate::call::{AsyncCall, Call, Instrumented, typed};
-    pub use crate::function::{DEFAULT_CALLERS, FunctionDesc, FunctionMetrics};
+    pub use crate::function::{DEFAULT_CALLERS, FunctionDesc, FunctionMetrics, TypedDesc};
     pub use crate::objective::Objective;
     pub use crate::registry::register_function;
     pub use crate::result::{

@@ -136,7 +136,13 @@ impl FunctionDesc {
     /// a function without the table), `Some(None)` for an entry not used
     /// yet.
     pub fn labelled(&self, i: usize) -> Option<Option<LabelledRow>> {
-        self.labels()?.row(i)
+        #[cfg(feature = "result-labels")]
+        return self.labels()?.row(i);
+        #[cfg(not(feature = "result-labels"))]
+        {
+            let _ = i;
+            None
+        }
     }
 
     /// The latency histogram's counts per bucket (the finite

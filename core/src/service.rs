@@ -254,6 +254,12 @@ pub struct BuildInfo {
 }
 
 impl BuildInfo {
+    /// The package whose build this is (the values of labels 1 to 5 come
+    /// from it, or from runtime overrides).
+    pub fn package(&self) -> &'static PackageInfo {
+        self.package
+    }
+
     /// The value of the `i`-th label, named by
     /// [`names::BUILD_INFO_LABELS[i]`](crate::names::BUILD_INFO_LABELS),
     /// with runtime overrides applied; `""` past the last.
@@ -309,6 +315,19 @@ pub fn build_infos() -> impl Iterator<Item = BuildInfo> {
             }
         }
     })
+}
+
+impl crate::FunctionDesc {
+    /// The `build_info` series that this function's series join with: of
+    /// the package set with [`set_package`], else of the package the
+    /// function was compiled in. ([`build_infos`] has one per distinct
+    /// `service_name`, that of the first registered function with it.)
+    pub fn build_info(&self) -> BuildInfo {
+        BuildInfo {
+            package: PACKAGE.get().unwrap_or(self.package()),
+            service_name: self.service_name(),
+        }
+    }
 }
 
 /// `build_info`, one series per [`build_infos`].

@@ -201,13 +201,10 @@ fn statics(krate: &TokenStream, args: &Args, name: &str) -> TokenStream {
                     { #krate::__private::DEFAULT_LABELLED_SERIES },
                 > = #krate::__private::VariantTable::new();
             },
-            quote!(#krate::__private::core::option::Option::Some(&__OMNIMETRICS_LABELS)),
+            quote!(.with_result_labels(&__OMNIMETRICS_LABELS)),
         )
     } else {
-        (
-            quote!(),
-            quote!(#krate::__private::core::option::Option::None),
-        )
+        (quote!(), quote!())
     };
     quote! {
         #labels_static
@@ -216,17 +213,18 @@ fn statics(krate: &TokenStream, args: &Args, name: &str) -> TokenStream {
             { #krate::__private::DEFAULT_CALLERS },
             { __OMNIMETRICS_BOUNDS.len() },
         > = #krate::__private::FunctionMetrics::new();
-        static __OMNIMETRICS_DESC: #krate::__private::FunctionDesc =
-            #krate::__private::FunctionDesc::new(
-                #name,
-                #krate::__private::core::module_path!(),
-                &#krate::package!(),
-                #objective,
-                __OMNIMETRICS_BOUNDS,
-                #track,
-                &__OMNIMETRICS_METRICS,
-                #labels,
-            );
+        static __OMNIMETRICS_DESC: #krate::__private::TypedDesc<
+            { #krate::__private::DEFAULT_CALLERS },
+            { __OMNIMETRICS_BOUNDS.len() },
+        > = #krate::__private::FunctionDesc::typed(
+            #name,
+            #krate::__private::core::module_path!(),
+            &#krate::package!(),
+            #objective,
+            __OMNIMETRICS_BOUNDS,
+            #track,
+            &__OMNIMETRICS_METRICS,
+        )#labels;
         #check
         #krate::__register_before_main!(__OMNIMETRICS_DESC);
     }
@@ -262,7 +260,6 @@ fn instrument(
         quote! {
             #statics
             let (#value, #call) = #krate::__private::Instrumented::new(
-                &__OMNIMETRICS_METRICS,
                 &__OMNIMETRICS_DESC,
                 #krate::__private::typed::<#ret_ty, _>(async move #block),
             )
@@ -273,7 +270,7 @@ fn instrument(
     } else {
         quote! {
             #statics
-            let #call = #krate::__private::Call::enter(&__OMNIMETRICS_METRICS, &__OMNIMETRICS_DESC);
+            let #call = #krate::__private::Call::enter(&__OMNIMETRICS_DESC);
             #[allow(clippy::redundant_closure_call)]
             let #value = #krate::__private::call_once::<#ret_ty, _>(move || #block);
             #finish;

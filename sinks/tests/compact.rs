@@ -186,9 +186,11 @@ fn a_damaged_stream_loses_only_the_damaged_frames() {
 #[test]
 fn compact_records_that_break_the_rules_are_refused() {
     let _turn = turn();
-    // The strings of a `Function` record: tag 9, seven strings ("f", "m",
-    // "s" and four empty), no concurrency, no buckets.
-    let function: &[u8] = &[9, 1, b'f', 1, b'm', 1, b's', 0, 0, 0, 0, 0, 0];
+    // A `Function` record: tag 9, seven strings ("f", "m", "s" and four
+    // empty), no concurrency, no buckets, a new build of six empty strings.
+    let function: &[u8] = &[
+        9, 1, b'f', 1, b'm', 1, b's', 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+    ];
     let description = |records: &[&[u8]]| {
         let mut body = vec![1, 0, 1, 0];
         for r in records {
@@ -219,8 +221,10 @@ fn compact_records_that_break_the_rules_are_refused() {
         &[function, &[10, 2, 1]],
         // A `Caller` of no one (only labelled series may have none).
         &[function, &[10, 0]],
-        // A `Caller` after a `Build` record: no function is open.
-        &[function, &[12, 0, 0, 0, 0, 0, 0, 0], &[10, 1]],
+        // A `Caller` after a `Family` record: no function is open.
+        &[function, &[0, 1, b'x', 0, 0, 0], &[10, 1]],
+        // The first function's build the same as the previous one's.
+        &[&[9, 1, b'f', 1, b'm', 1, b's', 0, 0, 0, 0, 0, 0, 0]],
         // A family of SPEC's name beside the function records.
         &[
             function,
@@ -230,7 +234,7 @@ fn compact_records_that_break_the_rules_are_refused() {
             ],
         ],
         // `Buckets::Same` with no bounds before it.
-        &[&[9, 0, 0, 0, 0, 0, 0, 0, 0, 1]],
+        &[&[9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0]],
     ];
     for records in malformed {
         let mut host = FrameDecoder::new();
@@ -256,18 +260,19 @@ fn compact_records_that_break_the_rules_are_refused() {
 #[test]
 fn fuzz_seed_of_compact_records_is_current() {
     // Hand-made, so that it does not depend on what the other tests
-    // called: two functions (the second with a caller row of the first,
-    // the overflow row, a labelled series, own buckets and a gauge) and a
-    // `build_info`, then their values.
+    // called: two functions of one build (the second with a caller row of
+    // the first, the overflow row, a labelled series, own buckets and a
+    // gauge), then their values.
     let description: &[u8] = &[
         1, 0, 1, 0, // version, description, boot 1, seq 0
         9, 1, b'a', 1, b'm', 1, b's', 0, 0, 0, 0, 0, 0, // Function "a"
+        1, 1, b'v', 0, 0, 0, 0, 5, b'1', b'.', b'0', b'.', b'0', // Build::New
         9, 1, b'b', 1, b'm', 1, b's', 2, b'o', b'k', 2, b'9', b'9', 0, 0, 1, // Function "b"
         2, 9, 2, 1, 2, // Buckets::New, scale 9, [1, 2]
+        0, // Build::Same
         10, 2, 0, // Caller: function 0
         10, 1, // Caller: (other)
         11, 0, 1, 1, b'x', // Labelled: no caller, error, "x"
-        12, 1, b's', 0, 0, 0, 0, 0, 5, b'1', b'.', b'0', b'.', b'0', // Build
         6, 5, // End, schema 5
     ];
     let values: &[u8] = &[
@@ -276,7 +281,6 @@ fn fuzz_seed_of_compact_records_is_current() {
         2, 3, 2, 1, 2, 2, 2, 0, 2, 1, 2, 0, 2, 4, // b: root, a's row, (other)'s, labelled
         4, 3, 1, 0, 0, 7, // b's histogram: counts [1, 0, 0], sum 7
         3, 2, // b's gauge: 1
-        3, 2, // build_info: 1
         6, 5,
     ];
     let mut wire = vec![7];
@@ -294,5 +298,10 @@ fn fuzz_seed_of_compact_records_is_current() {
         s.counter_sum(names::CALLS, &[("function", "b"), ("error", "x")]),
         4
     );
+    // One `build_info` for the one service, with no value record.
+    let builds: Vec<_> = s.series(names::BUILD_INFO, &[]).collect();
+    assert_eq!(builds.len(), 1);
+    assert_eq!(builds[0].value, omnimetrics::ValueSnapshot::Gauge(1));
+    assert!(builds[0].labels.contains(&("version".into(), "v".into())));
     common::frames::check_seed("compact", &wire);
 }

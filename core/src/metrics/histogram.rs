@@ -79,13 +79,13 @@ impl<const N: usize> HistogramCell<N> {
 
 impl<const N: usize> ReadHistogram for HistogramCell<N> {
     fn read<'o>(&self, out: &'o mut [MaybeUninit<u64>]) -> (&'o mut [u64], u64) {
-        let mut n = 0;
-        for (slot, b) in out.iter_mut().zip(self.buckets.iter().chain([&self.inf])) {
-            slot.write(b.load(Relaxed));
-            n += 1;
+        // Indexed rather than a chain of iterators: half the code on a
+        // microcontroller.
+        let (written, _) = out.split_at_mut((N + 1).min(out.len()));
+        for (i, slot) in written.iter_mut().enumerate() {
+            slot.write(self.buckets.get(i).unwrap_or(&self.inf).load(Relaxed));
         }
-        let (written, _) = out.split_at_mut(n.min(out.len()));
-        // SAFETY: the loop above wrote each of the first `n` elements, and
+        // SAFETY: the loop above wrote each element of `written`, and
         // `MaybeUninit<u64>` has the layout of `u64`.
         let written = unsafe { &mut *(ptr::from_mut(written) as *mut [u64]) };
         (written, self.sum.load(Relaxed))

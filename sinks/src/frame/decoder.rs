@@ -4,7 +4,7 @@
 use super::VERSION;
 use super::error::DecodeError;
 use super::expand::{Functions, Slot};
-use super::wire::{Buckets, FrameKind, Header, Kind, Label, Record};
+use super::wire::{Buckets, Build, FrameKind, Header, Kind, Label, Record};
 use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -163,6 +163,9 @@ pub(super) struct SeriesShape {
     pub(super) labels: Vec<(String, String)>,
     /// Bounds and scale, for histograms.
     pub(super) buckets: Option<(Vec<u64>, u8)>,
+    /// A gauge's value given by the description (`build_info`'s 1): no
+    /// value record stands for it.
+    pub(super) fixed: Option<i64>,
 }
 
 /// A value and the exemplar that came with it.
@@ -601,15 +604,21 @@ fn describe(
                 family.series.push(SeriesShape {
                     labels: full,
                     buckets,
+                    fixed: None,
                 });
             }
             Record::Function {
                 strings,
                 concurrency,
                 buckets,
+                build,
             } => {
                 let buckets = bounds(buckets, cost)?;
-                functions.function(*strings, concurrency, buckets, &mut slots, cost)?;
+                let build = match build {
+                    Build::Same => None,
+                    Build::New(values) => Some(*values),
+                };
+                functions.function(*strings, concurrency, buckets, build, &mut slots, cost)?;
             }
             Record::Caller(caller) => functions.row(caller, None, &mut slots, cost)?,
             Record::Labelled {
@@ -617,7 +626,6 @@ fn describe(
                 error,
                 label,
             } => functions.row(caller, Some((error, label)), &mut slots, cost)?,
-            Record::Build(values) => functions.build(*values, &mut slots, cost)?,
             _ => return Err(malformed),
         }
     }
@@ -713,7 +721,12 @@ fn assemble(d: &Description, values: Vec<(Value, Option<ExemplarSnapshot>)>) -> 
     let mut placed: Vec<Vec<Option<ValueWithExemplar>>> = d
         .families
         .iter()
-        .map(|f| f.series.iter().map(|_| None).collect())
+        .map(|f| {
+            f.series
+                .iter()
+                .map(|s| s.fixed.map(|v| (Value::Gauge(v), None)))
+                .collect()
+        })
         .collect();
     for (&(f, s), value) in d.order.iter().zip(values) {
         let slot = placed.get_mut(f)?.get_mut(s)?;

@@ -1,10 +1,11 @@
 //! The host side of compact function records: SPEC's families and label
-//! sets built from `Function`, `Caller`, `Labelled` and `Build` records,
+//! sets built from `Function`, `Caller` and `Labelled` records,
 //! exactly as the live registry shows them (the tests compare the two).
 
 use super::decoder::{Cost, FamilyShape, SeriesShape, label_cost};
 use super::error::DecodeError;
 use super::wire::CallerRef;
+use alloc::collections::BTreeSet;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use omnimetrics::OVERFLOW_CALLER;
@@ -23,8 +24,6 @@ pub(super) enum Slot {
     Duration(usize),
     /// The concurrency gauge of function `.0`.
     Concurrent(usize),
-    /// The `.0`-th `build_info` series.
-    Build(usize),
 }
 
 /// A function's strings, in the record's order: `function`, `module`,
@@ -37,6 +36,8 @@ struct Function {
     strings: Strings,
     concurrency: bool,
     buckets: Option<(Vec<u64>, u8)>,
+    /// Its build, in `Functions::builds`.
+    build: usize,
     /// Its rows of calls after the root: `(caller, None)` for a caller's
     /// ok and error series, `(caller, Some((is_err, label)))` for one
     /// labelled series.
@@ -45,34 +46,46 @@ struct Function {
     series: usize,
 }
 
-/// The function and build records of one description frame.
+/// The function records of one description frame.
 #[derive(Debug, Default)]
 pub(super) struct Functions {
     list: Vec<Function>,
-    builds: Vec<[String; 7]>,
+    /// The builds the records gave: `version`, `commit`, `branch`,
+    /// `repository_url`, `repository_provider`, `autometrics_version`.
+    builds: Vec<[String; 6]>,
     /// `Caller` and `Labelled` records may follow: the last record was the
     /// last function's `Function`, `Caller` or `Labelled` record.
     open: bool,
 }
 
 impl Functions {
-    /// A `Function` record; its root's two values come next.
+    /// A `Function` record (`build` `None`: the previous record's); its
+    /// root's two values come next.
     pub(super) fn function(
         &mut self,
         strings: [&str; 7],
         concurrency: bool,
         buckets: Option<(Vec<u64>, u8)>,
+        build: Option<[&str; 6]>,
         slots: &mut Vec<Slot>,
         cost: &mut Cost,
     ) -> Result<(), DecodeError> {
         self.close(slots);
         cost.allow_compact();
         cost.add(size_of::<Function>() + strings.iter().map(|s| s.len()).sum::<usize>())?;
+        if let Some(values) = build {
+            cost.add(size_of::<[String; 6]>() + values.iter().map(|s| s.len()).sum::<usize>())?;
+            self.builds.push(values.map(ToString::to_string));
+        }
+        // `Same` on the first record has nothing to refer to.
+        let build = self.builds.len().checked_sub(1);
+        let build = build.ok_or(DecodeError::Malformed)?;
         let f = self.list.len();
         self.list.push(Function {
             strings: strings.map(ToString::to_string),
             concurrency,
             buckets,
+            build,
             calls: Vec::new(),
             series: 2,
         });
@@ -107,20 +120,6 @@ impl Functions {
         function
             .calls
             .push((caller, label.map(|(e, l)| (e, l.to_string()))));
-        Ok(())
-    }
-
-    /// A `Build` record.
-    pub(super) fn build(
-        &mut self,
-        values: [&str; 7],
-        slots: &mut Vec<Slot>,
-        cost: &mut Cost,
-    ) -> Result<(), DecodeError> {
-        self.close(slots);
-        cost.add(size_of::<[String; 7]>() + values.iter().map(|s| s.len()).sum::<usize>())?;
-        slots.push(Slot::Build(self.builds.len()));
-        self.builds.push(values.map(ToString::to_string));
         Ok(())
     }
 
@@ -188,6 +187,7 @@ impl Functions {
                     calls.push(SeriesShape {
                         labels,
                         buckets: None,
+                        fixed: None,
                     });
                 }
                 Ok::<(), DecodeError>(())
@@ -203,6 +203,7 @@ impl Functions {
                 durations.push(SeriesShape {
                     labels: named(&DURATION_LABELS, values, cost)?,
                     buckets: Some(buckets.clone()),
+                    fixed: None,
                 });
             } else {
                 place.durations.push(None);
@@ -212,14 +213,25 @@ impl Functions {
                 concurrent.push(SeriesShape {
                     labels: named(&CALLS_LABELS[..3], [s[0], s[1], s[2]], cost)?,
                     buckets: None,
+                    fixed: None,
                 });
             }
         }
+        // One `build_info` per `service_name`, of the first function with
+        // it, as the live registry has them; always 1.
         let mut builds = Vec::new();
-        for b in &self.builds {
+        let mut services = BTreeSet::new();
+        for f in &self.list {
+            let service = &f.strings[2];
+            if !services.insert(service) {
+                continue;
+            }
+            let b = &self.builds[f.build];
+            let values = [service, &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]];
             builds.push(SeriesShape {
-                labels: named(&BUILD_INFO_LABELS, b.each_ref().map(String::as_str), cost)?,
+                labels: named(&BUILD_INFO_LABELS, values.map(String::as_str), cost)?,
                 buckets: None,
+                fixed: Some(1),
             });
         }
         let mut families = Vec::new();
@@ -259,7 +271,6 @@ impl Placement {
             Slot::Calls(f, i) => (self.family[0], self.calls[f] + i),
             Slot::Duration(f) => (self.family[1], self.durations[f]?),
             Slot::Concurrent(f) => (self.family[2], self.concurrent[f]),
-            Slot::Build(i) => (self.family[3], i),
         })
     }
 }

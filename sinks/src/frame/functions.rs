@@ -12,7 +12,8 @@
 use super::tag;
 use super::writer::FrameWriter;
 use omnimetrics::FunctionDesc;
-use omnimetrics::visit::{Caller, DurationBuf, build_infos};
+use omnimetrics::PackageInfo;
+use omnimetrics::visit::{Caller, DurationBuf};
 
 /// Writes the records of one frame, as `Walker` does for a source (see
 /// there for the routing of description and value records); returns the
@@ -23,6 +24,7 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
     // put while functions register during the walk.
     let all = omnimetrics::functions();
     let mut last_bounds: Option<&'static [u64]> = None;
+    let mut last_package: Option<&'static PackageInfo> = None;
     for f in all.clone() {
         let mut buf = DurationBuf::new();
         let durations = f.durations(&mut buf);
@@ -30,21 +32,35 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
         w.byte(tag::FUNCTION);
         w.str(f.name());
         w.str(f.module());
-        w.str(f.service_name());
+        // `build_info`'s first value is the function's `service_name`.
+        let build = f.build_info();
+        w.str(build.value(0));
         for s in f.objective_labels() {
             w.str(s);
         }
         w.byte(u8::from(f.tracks_concurrency()));
-        if durations.is_none() {
-            w.byte(tag::BUCKETS_NONE);
-        } else if last_bounds.is_some_and(|b| core::ptr::eq(b, f.bounds())) {
-            // The default bounds are one static: the same address.
-            w.byte(tag::BUCKETS_SAME);
-        } else {
-            w.byte(tag::BUCKETS_NEW);
+        let bounds = f.bounds();
+        // The default bounds are one static: the same address.
+        let new_bounds = durations.is_some() && changed(&mut last_bounds, bounds);
+        w.byte(match durations {
+            None => tag::BUCKETS_NONE,
+            Some(_) if new_bounds => tag::BUCKETS_NEW,
+            Some(_) => tag::BUCKETS_SAME,
+        });
+        if new_bounds {
             w.byte(9);
-            w.u64s(f.bounds());
-            last_bounds = Some(f.bounds());
+            w.u64s(bounds);
+        }
+        let new_build = changed(&mut last_package, build.package());
+        w.byte(if new_build {
+            tag::BUILD_NEW
+        } else {
+            tag::BUILD_SAME
+        });
+        if new_build {
+            for i in 1..7 {
+                w.str(build.value(i));
+            }
         }
         let mut row = 0;
         while let Some(r) = f.calls(row) {
@@ -52,7 +68,7 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
             // An unclaimed slot, and the overflow row while it is empty,
             // show nothing.
             let caller = match r.caller {
-                Some(Caller::Other) if r.counts == [0, 0] => continue,
+                Some(Caller::Other) if r.counts[0] | r.counts[1] == 0 => continue,
                 Some(c) => c,
                 None => continue,
             };
@@ -93,17 +109,14 @@ pub(super) fn walk(w: &mut FrameWriter<'_>, describing: bool) -> u32 {
             w.varint((n as u64).saturating_mul(2).min(u64::MAX - 1));
         }
     }
-    for b in build_infos() {
-        w.route(true, describing);
-        w.byte(tag::BUILD);
-        for i in 0..7 {
-            w.str(b.value(i));
-        }
-        w.route(false, !describing);
-        w.byte(tag::GAUGE);
-        w.byte(2);
-    }
     w.hash()
+}
+
+/// Whether `now` is another static than `last`, which becomes `now`.
+fn changed<T: ?Sized>(last: &mut Option<&'static T>, now: &'static T) -> bool {
+    let changed = !last.is_some_and(|l| core::ptr::eq(l, now));
+    *last = Some(now);
+    changed
 }
 
 /// Starts a `Caller` or `Labelled` record (`record`): its tag and the

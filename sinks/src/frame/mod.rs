@@ -87,14 +87,16 @@
 //!         | 9 Function  { function: str, module: str, service_name: str,
 //!                         objective_name: str, objective_percentile: str,
 //!                         latency_percentile: str, latency_threshold: str,
-//!                         concurrency: bool, buckets: Buckets }
+//!                         concurrency: bool, buckets: Buckets, build: Build }
 //!         | 10 Caller   (CallerRef)
 //!         | 11 Labelled { caller: CallerRef, error: bool, label: str }
-//!         | 12 Build    { service_name: str, version: str, commit: str,
-//!                         branch: str, repository_url: str,
-//!                         repository_provider: str, autometrics_version: str }
 //!
 //! CallerRef = 0 None | 1 Other | 2 Function (index: u32)
+//!
+//! Build   = 0 Same                   the previous Function record's build
+//!         | 1 New { version: str, commit: str, branch: str,
+//!                   repository_url: str, repository_provider: str,
+//!                   autometrics_version: str }
 //!
 //! Label   = 0 Same                   same name and value as the previous
 //!                                    Series record's label at this position
@@ -126,9 +128,9 @@
 //!
 //! **Compact function records** in a description frame stand for SPEC's
 //! series of one instrumented function (`Function`, then its `Caller` and
-//! `Labelled` records) or one `build_info` series (`Build`); a frame may
-//! also hold `Family` records after them. Their series, and the values a
-//! value frame gives for them, in this order:
+//! `Labelled` records); a frame may also hold `Family` records after them.
+//! Their series, and the values a value frame gives for them, in this
+//! order:
 //! - `Function`: `function_calls_total` with `result="ok"`, then with
 //!   `result="error"`, both with no caller (the labels are SPEC's, in
 //!   SPEC's order; `objective_percentile` is the record's
@@ -148,15 +150,18 @@
 //!   `objective_percentile` (the record's `latency_percentile`) and
 //!   `objective_latency_threshold`; and its `function_calls_concurrent`
 //!   gauge (`function`, `module`, `service_name`) if `concurrency`;
-//! - `Build`: one `build_info` gauge series, labelled by its fields.
+//! - and one `build_info` gauge series per distinct `service_name` among
+//!   the `Function` records, labelled by the first such record's
+//!   `service_name` and build (`Same` on the first record is an error).
+//!   Its value is 1, and a value frame has no record for it.
 //!
 //! The decoder shows these families first, in SPEC's order (calls,
-//! durations, concurrency, `build_info`), each function's and build
-//! record's series in record order, then the frame's `Family` records; a
-//! `Family` of one of those names beside compact records is an error, as
-//! is a `Caller` or `Labelled` record with no `Function` before it (or
-//! another record in between), a caller index past the frame's functions,
-//! or a `Caller` of `None`.
+//! durations, concurrency, `build_info`), each function's series in record
+//! order, then the frame's `Family` records; a `Family` of one of those
+//! names beside compact records is an error, as is a `Caller` or
+//! `Labelled` record with no `Function` before it (or another record in
+//! between), a caller index past the frame's functions, or a `Caller` of
+//! `None`.
 //!
 //! `End.schema` ties the two together: a value frame can be read with the
 //! description frame that carries the same `schema`. A description may
@@ -231,7 +236,8 @@ mod tag {
     pub(crate) const FUNCTION: u8 = 9;
     pub(crate) const CALLER: u8 = 10;
     pub(crate) const LABELLED: u8 = 11;
-    pub(crate) const BUILD: u8 = 12;
+    pub(crate) const BUILD_SAME: u8 = 0;
+    pub(crate) const BUILD_NEW: u8 = 1;
 
     pub(crate) const CALLER_NONE: u8 = 0;
     pub(crate) const CALLER_OTHER: u8 = 1;

@@ -68,14 +68,16 @@ pub(crate) enum Record<'a> {
         value: i64,
         scale: u8,
     },
-    // The seven strings boxed, as in `Build`: every record of a frame is
-    // held as a `Record` while it is parsed, and the decoder's memory
-    // budget counts `Record`'s size for each.
+    // The strings boxed: every record of a frame is held as a `Record`
+    // while it is parsed, and the decoder's memory budget counts
+    // `Record`'s size for each.
     Function {
         #[serde(borrow)]
         strings: Box<[&'a str; 7]>,
         concurrency: bool,
         buckets: Buckets,
+        #[serde(borrow)]
+        build: Build<'a>,
     },
     Caller(CallerRef),
     Labelled {
@@ -84,7 +86,16 @@ pub(crate) enum Record<'a> {
         #[serde(borrow)]
         label: &'a str,
     },
-    Build(#[serde(borrow)] Box<[&'a str; 7]>),
+}
+
+/// The build a `Function` record's `build_info` is of.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Build<'a> {
+    /// The previous `Function` record's.
+    Same,
+    /// `version`, `commit`, `branch`, `repository_url`,
+    /// `repository_provider` and `autometrics_version`.
+    New(#[serde(borrow)] Box<[&'a str; 6]>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
