@@ -71,7 +71,10 @@ pub(crate) fn stripe_index() -> usize {
 #[cfg(not(feature = "std"))]
 mod imp {
     use super::*;
-    use portable_atomic::{AtomicPtr, Ordering};
+    // Plain loads and stores only, which every target has natively (also
+    // thumbv6m): `core`'s atomic, not `portable-atomic`'s, whose loads and
+    // stores take a critical section where it emulates compare-and-swap.
+    use core::sync::atomic::{AtomicPtr, Ordering};
 
     static CURRENT: AtomicPtr<FunctionDesc> = AtomicPtr::new(ptr::null_mut());
 

@@ -255,7 +255,7 @@ impl Link {
 
     #[inline]
     pub(crate) fn is_registered(&self) -> bool {
-        self.state.load(Relaxed) == REGISTERED
+        crate::acquire::relaxed_u8(&self.state) == REGISTERED
     }
 }
 
@@ -376,7 +376,7 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
         {
             let mut i = 0;
             while i < C {
-                let key = self.keys[i].load(Relaxed);
+                let key = crate::acquire::relaxed_ptr(&self.keys[i]);
                 if key == caller {
                     return Some(i);
                 }
@@ -398,7 +398,7 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
     fn claim(&self, caller: *mut FunctionDesc, from: usize) -> Option<usize> {
         let mut i = from;
         while i < C {
-            let key = self.keys[i].load(Relaxed);
+            let key = crate::acquire::relaxed_ptr(&self.keys[i]);
             if key == caller {
                 return Some(i);
             }

@@ -31,7 +31,6 @@
 use crate::function::{FunctionDesc, OVERFLOW_CALLER};
 use crate::metrics::{CountsBuf, counts_buf};
 use crate::objective::ObjectivePercentile;
-use portable_atomic::Ordering::Relaxed;
 
 /// Who made the calls that one row of a function's call counts holds.
 #[derive(Clone, Copy, Debug)]
@@ -121,7 +120,7 @@ impl FunctionDesc {
             None => Some(Caller::Root),
             Some(slot) => match view.keys.get(slot) {
                 Some(key) => {
-                    let key = key.load(Relaxed).cast_const();
+                    let key = crate::acquire::relaxed_ptr(key).cast_const();
                     // SAFETY: keys hold null or addresses of `&'static FunctionDesc`.
                     unsafe { key.as_ref() }.map(Caller::Function)
                 }
