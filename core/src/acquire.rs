@@ -1,5 +1,5 @@
-//! Atomic loads that link no panic path and no critical section where code
-//! size matters.
+//! Atomic loads (and, without compare-and-swap, stores) that link no panic
+//! path and no critical section where code size matters.
 //!
 //! `portable-atomic`'s `load` checks its ordering argument (a `Release`
 //! load panics). Built for size (a wasm module, a Cortex-M0 firmware) the
@@ -15,6 +15,10 @@
 //! the same release stores. On 64-bit targets (servers, where the clock's
 //! load is on every instrumented call) it stays one acquire load: on
 //! aarch64 an `ldar`, not an `ldr` and a barrier.
+//!
+//! Where `portable-atomic` emulates compare-and-swap, code that holds the
+//! critical section it would take for each operation (registering a
+//! function) stores through `core`'s atomics too.
 
 use portable_atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
 
@@ -67,6 +71,24 @@ pub(crate) fn relaxed_ptr<T>(p: &AtomicPtr<T>) -> *mut T {
     return p.load(Ordering::Relaxed);
     #[cfg(not(target_pointer_width = "64"))]
     plain::ptr(p)
+}
+
+/// `p.store(value, Release)` through `core`'s atomic, inside a critical
+/// section (see the module docs).
+#[cfg(not(target_has_atomic = "ptr"))]
+#[inline(always)]
+pub(crate) fn store_ptr_in_section<T>(p: &AtomicPtr<T>, value: *mut T) {
+    // SAFETY: as in `plain::u8`; `portable-atomic`'s own operations on it
+    // run in the critical section the caller holds, so none is half done.
+    unsafe { core::sync::atomic::AtomicPtr::from_ptr(p.as_ptr()) }.store(value, Ordering::Release)
+}
+
+/// `v.store(value, Release)`, as [`store_ptr_in_section`].
+#[cfg(not(target_has_atomic = "ptr"))]
+#[inline(always)]
+pub(crate) fn store_u8_in_section(v: &AtomicU8, value: u8) {
+    // SAFETY: as in `store_ptr_in_section`.
+    unsafe { core::sync::atomic::AtomicU8::from_ptr(v.as_ptr()) }.store(value, Ordering::Release)
 }
 
 /// Relaxed loads through `core`'s atomics (see the module docs).

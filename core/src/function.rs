@@ -3,7 +3,9 @@
 //! The `#[autometrics]` macro emits two statics per function: a
 //! [`FunctionDesc`] (names, objective, buckets: immutable, so it stays in
 //! flash on a microcontroller) and a [`FunctionMetrics`] (the atomics, in
-//! RAM). The description points at the metrics: the hot path is handed
+//! RAM). All of a description but the name is a [`SharedDesc`] constant,
+//! one for the functions of a module instrumented alike. The description
+//! points at the metrics: the hot path is handed
 //! the description (as a [`TypedDesc`], which knows the metrics' type, so
 //! each call site passes one address), and the registry and the metrics'
 //! caller tables hold descriptions.
@@ -39,63 +41,81 @@ pub const OVERFLOW_CALLER: &str = "(other)";
 /// [`current_function`](crate::current_function) or a [`Visitor`](crate::visit::Visitor).
 pub struct FunctionDesc {
     name: &'static str,
-    module: &'static str,
-    package: &'static PackageInfo,
-    objective: Option<&'static Objective>,
-    /// The start of the bucket bounds; their number is the storage's
-    /// (`FunctionStorage::bound_count`), which [`FunctionDesc::typed`]
-    /// checks. (A pointer, not a slice: 4 bytes less per function on a
-    /// microcontroller, where the descriptions are a good part of the
-    /// library's flash.)
-    bounds: *const u64,
-    track_concurrency: bool,
+    /// Everything else the attribute says, shared with the functions of
+    /// the same module instrumented alike (see [`SharedDesc`]).
+    shared: &'static SharedDesc,
     storage: &'static dyn FunctionStorage,
     #[cfg(feature = "result-labels")]
     labels: Option<&'static dyn VariantStorage>,
 }
 
-// SAFETY: `bounds` points into a `&'static [u64]` (see `typed`), which is
-// immutable and shared; every other field is `Sync` and `Send`.
-unsafe impl Sync for FunctionDesc {}
-// SAFETY: as above.
-unsafe impl Send for FunctionDesc {}
-
 impl fmt::Debug for FunctionDesc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FunctionDesc")
             .field("name", &self.name)
-            .field("module", &self.module)
-            .field("package", &self.package.name)
-            .field("objective", &self.objective.map(Objective::name))
+            .field("module", &self.module())
+            .field("package", &self.package().name)
+            .field("objective", &self.objective().map(Objective::name))
             .finish_non_exhaustive()
     }
 }
 
-impl FunctionDesc {
-    /// The description of a function whose counts live in `storage`.
-    /// `bounds` must be `N` long (checked, at compile time in a static).
-    #[doc(hidden)]
-    pub const fn typed<const C: usize, const N: usize>(
-        name: &'static str,
+/// The part of a [`FunctionDesc`] that the functions of one module
+/// instrumented alike have in common: module, package, objective, buckets
+/// and concurrency tracking.
+///
+/// The macro hands [`FunctionDesc::typed`] a reference to a constant, and
+/// the compiler keeps one copy of equal constants: most functions of a
+/// module share one, and a description is a name and two addresses (20
+/// bytes on a microcontroller, where the descriptions are a good part of
+/// the library's flash, instead of 40).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct SharedDesc {
+    module: &'static str,
+    package: &'static PackageInfo,
+    objective: Option<&'static Objective>,
+    bounds: &'static [u64],
+    track_concurrency: bool,
+}
+
+impl SharedDesc {
+    /// What functions instrumented alike in `module` share.
+    pub const fn new(
         module: &'static str,
         package: &'static PackageInfo,
         objective: Option<&'static Objective>,
         bounds: &'static [u64],
         track_concurrency: bool,
+    ) -> Self {
+        Self {
+            module,
+            package,
+            objective,
+            bounds,
+            track_concurrency,
+        }
+    }
+}
+
+impl FunctionDesc {
+    /// The description of a function whose counts live in `storage`.
+    /// `shared`'s bounds must be `N` long (checked, at compile time in a
+    /// static).
+    #[doc(hidden)]
+    pub const fn typed<const C: usize, const N: usize>(
+        name: &'static str,
+        shared: &'static SharedDesc,
         storage: &'static FunctionMetrics<C, N>,
     ) -> TypedDesc<C, N> {
         assert!(
-            bounds.len() == N,
+            shared.bounds.len() == N,
             "the bucket bounds do not match the function's storage"
         );
         TypedDesc {
             desc: Self {
                 name,
-                module,
-                package,
-                objective,
-                bounds: bounds.as_ptr(),
-                track_concurrency,
+                shared,
                 storage,
                 #[cfg(feature = "result-labels")]
                 labels: None,
@@ -110,25 +130,23 @@ impl FunctionDesc {
     }
     /// The `module` label: `module_path!()` where the function is defined.
     pub const fn module(&self) -> &'static str {
-        self.module
+        self.shared.module
     }
     /// The package the function was compiled in.
     pub const fn package(&self) -> &'static PackageInfo {
-        self.package
+        self.shared.package
     }
     /// The objective the function counts towards, if any.
     pub const fn objective(&self) -> Option<&'static Objective> {
-        self.objective
+        self.shared.objective
     }
     /// Latency bucket boundaries, in nanoseconds.
-    pub fn bounds(&self) -> &'static [u64] {
-        // SAFETY: `typed` took `bounds` from a `&'static [u64]` of the
-        // storage's bound count.
-        unsafe { core::slice::from_raw_parts(self.bounds, self.storage.bound_count()) }
+    pub const fn bounds(&self) -> &'static [u64] {
+        self.shared.bounds
     }
     /// Whether `function_calls_concurrent` is exported for it.
     pub const fn tracks_concurrency(&self) -> bool {
-        self.track_concurrency
+        self.shared.track_concurrency
     }
     pub(crate) fn storage(&self) -> &'static dyn FunctionStorage {
         self.storage
@@ -139,7 +157,7 @@ impl FunctionDesc {
     }
     /// The `service_name` label of this function's series.
     pub fn service_name(&self) -> &'static str {
-        crate::service::service_name_for(self.package)
+        crate::service::service_name_for(self.package())
     }
 }
 
@@ -147,8 +165,6 @@ impl FunctionDesc {
 pub(crate) trait FunctionStorage: Sync {
     fn link(&self) -> &Link;
     fn view(&self) -> FunctionView<'_>;
-    /// How many finite bucket bounds the histogram has.
-    fn bound_count(&self) -> usize;
 }
 
 /// A [`FunctionDesc`] that knows the type of its storage, so that the hot
@@ -454,10 +470,7 @@ impl<const C: usize, const N: usize> FunctionMetrics<C, N> {
             cell.fetch_add(1, Relaxed);
         }
         if let Some(d) = duration {
-            // SAFETY: as in `FunctionDesc::bounds`, with the bound count
-            // `N` of `desc`'s type, known here at compile time.
-            let bounds = unsafe { core::slice::from_raw_parts(desc.bounds, N) };
-            stripe.histogram.observe(bounds, d);
+            stripe.histogram.observe(desc.bounds(), d);
         }
         #[cfg(feature = "std")]
         if let Some(trace) = crate::exemplar::current() {
@@ -545,10 +558,6 @@ impl<const C: usize, const N: usize> FunctionStorage for FunctionMetrics<C, N> {
         &self.link
     }
 
-    fn bound_count(&self) -> usize {
-        N
-    }
-
     fn view(&self) -> FunctionView<'_> {
         FunctionView {
             keys: &self.keys,
@@ -632,6 +641,44 @@ mod tests {
             .next()
             .map(|s| s.value.clone());
         assert_eq!(running, Some(crate::ValueSnapshot::Gauge(0)));
+    }
+
+    #[test]
+    fn a_description_is_a_name_and_two_addresses() {
+        // `name`, `shared`, `storage` (a data and a vtable address), and
+        // with `result-labels` the labelled table's two.
+        let words = if cfg!(feature = "result-labels") {
+            7
+        } else {
+            5
+        };
+        assert_eq!(
+            core::mem::size_of::<FunctionDesc>(),
+            words * core::mem::size_of::<usize>()
+        );
+        assert_eq!(
+            core::mem::size_of::<TypedDesc<4, 14>>(),
+            core::mem::size_of::<FunctionDesc>()
+        );
+    }
+
+    #[test]
+    fn shared_parts_read_through() {
+        #[crate::autometrics(track_concurrency)]
+        fn shared_a() {}
+        #[crate::autometrics]
+        fn shared_b() {}
+        shared_a();
+        shared_b();
+        let find = |name| crate::functions().find(|f| f.name() == name).unwrap();
+        let (a, b) = (find("shared_a"), find("shared_b"));
+        assert_eq!(a.module(), module_path!());
+        assert_eq!(b.module(), module_path!());
+        assert!(a.tracks_concurrency() && !b.tracks_concurrency());
+        assert!(ptr::eq(a.bounds(), b.bounds()));
+        assert_eq!(a.bounds(), crate::DEFAULT_BUCKETS.bounds());
+        assert!(a.objective().is_none());
+        assert_eq!(a.package().name, "omnimetrics");
     }
 
     #[test]

@@ -174,7 +174,9 @@ macro_rules! __register_before_main {
 pub mod __private {
     pub use crate::buckets::{Buckets, DEFAULT_BUCKET_COUNT, DEFAULT_BUCKETS};
     pub use crate::call::{AsyncCall, Call, Instrumented, typed};
-    pub use crate::function::{DEFAULT_CALLERS, FunctionDesc, FunctionMetrics, TypedDesc};
+    pub use crate::function::{
+        DEFAULT_CALLERS, FunctionDesc, FunctionMetrics, SharedDesc, TypedDesc,
+    };
     pub use crate::objective::Objective;
     pub use crate::registry::register_function;
     pub use crate::result::{

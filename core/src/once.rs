@@ -9,9 +9,14 @@
 
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
-use portable_atomic::{AtomicU8, Ordering};
+use portable_atomic::AtomicU8;
+#[cfg(target_has_atomic = "ptr")]
+use portable_atomic::Ordering;
 
 const EMPTY: u8 = 0;
+/// Claimed by the one writer (without compare-and-swap, the critical
+/// section is the claim).
+#[cfg(target_has_atomic = "ptr")]
 const WRITING: u8 = 1;
 const READY: u8 = 2;
 
@@ -37,18 +42,35 @@ impl<T: Copy> SetOnce<T> {
 
     /// Stores `value` unless a value was stored before; hands it back then.
     pub(crate) fn set(&self, value: T) -> Result<(), T> {
-        if self
-            .state
-            .compare_exchange(EMPTY, WRITING, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
+        // Without compare-and-swap, one critical section for the whole
+        // claim, write and publish, rather than one per operation in
+        // `portable-atomic` (as in `register_function`).
+        #[cfg(not(target_has_atomic = "ptr"))]
+        return critical_section::with(|_| {
+            if crate::acquire::relaxed_u8(&self.state) != EMPTY {
+                return Err(value);
+            }
+            // SAFETY: the critical section makes this the only writer,
+            // and no reader looks at the cell before READY.
+            unsafe { (*self.value.get()).write(value) };
+            crate::acquire::store_u8_in_section(&self.state, READY);
+            Ok(())
+        });
+        #[cfg(target_has_atomic = "ptr")]
         {
-            return Err(value);
+            if self
+                .state
+                .compare_exchange(EMPTY, WRITING, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                return Err(value);
+            }
+            // SAFETY: winning the EMPTY -> WRITING exchange makes this the
+            // only writer, and no reader looks at the cell before READY.
+            unsafe { (*self.value.get()).write(value) };
+            self.state.store(READY, Ordering::Release);
+            Ok(())
         }
-        // SAFETY: winning the EMPTY -> WRITING exchange makes this the only
-        // writer, and no reader looks at the cell before READY.
-        unsafe { (*self.value.get()).write(value) };
-        self.state.store(READY, Ordering::Release);
-        Ok(())
     }
 
     #[inline]

@@ -25,23 +25,39 @@ static METRICS: AtomicPtr<MetricNode> = AtomicPtr::new(ptr::null_mut());
 #[inline(never)]
 pub fn register_function(desc: &'static FunctionDesc) {
     let link = desc.storage().link();
-    if link
-        .state
-        .compare_exchange(UNREGISTERED, CLAIMED, Ordering::Acquire, Ordering::Relaxed)
-        .is_err()
-    {
-        return;
-    }
     let node = ptr::from_ref(desc).cast_mut();
-    let mut head = FUNCTIONS.load(Ordering::Relaxed);
-    loop {
-        link.next.store(head, Ordering::Relaxed);
-        match FUNCTIONS.compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed) {
-            Ok(_) => break,
-            Err(now) => head = now,
+    // Without compare-and-swap (a Cortex-M0), `portable-atomic` takes a
+    // critical section for each one; one section for the whole push is
+    // less code and less time with interrupts off.
+    #[cfg(not(target_has_atomic = "ptr"))]
+    critical_section::with(|_| {
+        use crate::acquire::{relaxed_ptr, relaxed_u8, store_ptr_in_section, store_u8_in_section};
+        if relaxed_u8(&link.state) == UNREGISTERED {
+            store_ptr_in_section(&link.next, relaxed_ptr(&FUNCTIONS));
+            store_ptr_in_section(&FUNCTIONS, node);
+            store_u8_in_section(&link.state, REGISTERED);
         }
+    });
+    #[cfg(target_has_atomic = "ptr")]
+    {
+        if link
+            .state
+            .compare_exchange(UNREGISTERED, CLAIMED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        let mut head = FUNCTIONS.load(Ordering::Relaxed);
+        loop {
+            link.next.store(head, Ordering::Relaxed);
+            match FUNCTIONS.compare_exchange_weak(head, node, Ordering::Release, Ordering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => head = now,
+            }
+        }
+        link.state.store(REGISTERED, Ordering::Release);
     }
-    link.state.store(REGISTERED, Ordering::Release);
 }
 
 /// Every registered instrumented function, newest first.

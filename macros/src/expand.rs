@@ -218,11 +218,13 @@ fn statics(krate: &TokenStream, args: &Args, name: &str) -> TokenStream {
             { __OMNIMETRICS_BOUNDS.len() },
         > = #krate::__private::FunctionDesc::typed(
             #name,
-            #krate::__private::core::module_path!(),
-            &#krate::package!(),
-            #objective,
-            __OMNIMETRICS_BOUNDS,
-            #track,
+            &#krate::__private::SharedDesc::new(
+                #krate::__private::core::module_path!(),
+                &#krate::package!(),
+                #objective,
+                __OMNIMETRICS_BOUNDS,
+                #track,
+            ),
             &__OMNIMETRICS_METRICS,
         )#labels;
         #check

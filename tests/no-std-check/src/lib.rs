@@ -60,3 +60,12 @@ pub const FUNCTION_RAM: usize = core::mem::size_of::<
 // The firmware budget: at most 256 bytes of RAM per function on 32-bit.
 #[cfg(target_pointer_width = "32")]
 const _: () = assert!(FUNCTION_RAM <= 256);
+
+/// What one instrumented function's description costs in flash: its name
+/// and two addresses (what it shares with the functions of its module
+/// instrumented alike, and its storage with that storage's vtable).
+pub const DESC_FLASH: usize = core::mem::size_of::<omnimetrics::FunctionDesc>();
+
+// Without `result-labels` (this crate has default features off).
+#[cfg(target_pointer_width = "32")]
+const _: () = assert!(DESC_FLASH == 20);

@@ -67,14 +67,10 @@ impl Clock for Timer0Clock {
             cell.set((now, wraps));
             u64::from(wraps) << 32 | u64::from(now)
         });
-        // `ticks.saturating_mul(NANOS_PER_TICK)`, with the overflow checked
-        // by a compare: a 64-bit multiplication is a software routine on a
-        // Cortex-M0, and `saturating_mul`'s check took a second call of it.
-        if ticks > u64::MAX / NANOS_PER_TICK {
-            u64::MAX
-        } else {
-            ticks * NANOS_PER_TICK
-        }
+        // It overflows after 2^64 ns of uptime, 584 years: nothing to
+        // check (a check is code on every call, and `saturating_mul`'s
+        // would be a second call of the software 64-bit multiplication).
+        ticks.wrapping_mul(NANOS_PER_TICK)
     }
 }
 
