@@ -101,6 +101,10 @@ impl<const N: usize> Buckets<N> {
     }
 
     /// Boundary `i` as an exact decimal (for its `le` text).
+    ///
+    /// # Panics
+    ///
+    /// If `i` is not below `N`, as indexing [`bounds`](Self::bounds) does.
     pub const fn bound(&self, i: usize) -> Decimal {
         Decimal::new(self.bounds[i], self.scale)
     }

@@ -33,7 +33,9 @@ static HOOK: SetOnce<fn() -> Option<TraceContext>> = SetOnce::new();
 /// Installs the function asked for the current trace at the end of every
 /// instrumented call. Set once, at start-up.
 ///
-/// ```
+// Public with `std` only: the example runs there.
+#[cfg_attr(feature = "std", doc = "```")]
+#[cfg_attr(not(feature = "std"), doc = "```ignore")]
 /// use omnimetrics::exemplar::{TraceContext, set_trace_context_hook};
 /// fn current() -> Option<TraceContext> {
 ///     Some(TraceContext { trace_id: 0x4bf92f3577b34da6a3ce929d0e0e4736, span_id: 0x00f067aa0ba902b7 })

@@ -183,7 +183,8 @@ pub mod __private {
         Probe, ProbeLabel, ProbeNoLabel, ProbeOther, ProbeResult, ProbeSplitOther, ProbeSplitResult,
     };
     pub use crate::service::{PackageInfo, first_of, provider_or_derived};
-    pub use crate::variant::{DEFAULT_LABELLED_SERIES, Split, VariantTable};
+    pub use crate::variant::{DEFAULT_LABELLED_SERIES, ResultLabel, Split, VariantTable};
+    pub use crate::{__register_before_main, package};
     pub use core;
 
     /// Runs a synchronous body; its type parameter pins the closure's return

@@ -308,10 +308,8 @@ pub fn build_infos() -> impl Iterator<Item = BuildInfo> {
             // order) shows it.
             let first = functions().find(|g| g.service_name() == name);
             if first.is_some_and(|g| core::ptr::eq(g, f)) {
-                return Some(BuildInfo {
-                    package: f.package(),
-                    service_name: name,
-                });
+                // No package is set here: the function's own build.
+                return Some(f.build_info());
             }
         }
     })

@@ -51,7 +51,7 @@ pub(crate) fn result_label(item: TokenStream) -> Result<TokenStream> {
         arms.push(quote!(Self::#ident { .. } => #label));
     }
     Ok(quote! {
-        impl #impl_generics #krate::ResultLabel for #name #ty_generics #where_clause {
+        impl #impl_generics #krate::__private::ResultLabel for #name #ty_generics #where_clause {
             fn result_label(&self) -> #krate::__private::core::option::Option<&'static str> {
                 match self {
                     #(#arms,)*

@@ -220,7 +220,7 @@ fn statics(krate: &TokenStream, args: &Args, name: &str) -> TokenStream {
             #name,
             &#krate::__private::SharedDesc::new(
                 #krate::__private::core::module_path!(),
-                &#krate::package!(),
+                &#krate::__private::package!(),
                 #objective,
                 __OMNIMETRICS_BOUNDS,
                 #track,
@@ -228,7 +228,7 @@ fn statics(krate: &TokenStream, args: &Args, name: &str) -> TokenStream {
             &__OMNIMETRICS_METRICS,
         )#labels;
         #check
-        #krate::__register_before_main!(__OMNIMETRICS_DESC);
+        #krate::__private::__register_before_main!(__OMNIMETRICS_DESC);
     }
 }
 
@@ -281,4 +281,72 @@ fn instrument(
     };
     attrs.extend(docs::doc_attributes(&krate, name));
     syn::parse2(quote!({ #body }))
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The paths that `expanded` names in the facade at `facade` (as
+    /// tokens print: `:: om ::`), each with what follows it.
+    fn facade_paths(expanded: &str, facade: &str) -> Vec<String> {
+        let prefix = format!(":: {facade} ::");
+        let paths: Vec<String> = expanded
+            .split(prefix.as_str())
+            .skip(1)
+            .map(|rest| rest.trim_start().chars().take(40).collect())
+            .collect();
+        assert!(!paths.is_empty(), "no facade path in {expanded}");
+        paths
+    }
+
+    /// Generated code reaches the facade only through `__private`, which
+    /// moves with the macro, never through its public API.
+    #[test]
+    fn generated_code_names_only_private_paths() {
+        let items = [
+            (
+                quote!(crate = ::om),
+                quote!(
+                    fn plain() -> u8 {
+                        1
+                    }
+                ),
+            ),
+            (
+                quote!(
+                    crate = ::om,
+                    result_labels,
+                    track_concurrency,
+                    objective = API
+                ),
+                quote!(
+                    async fn labelled() -> Result<u8, Error> {
+                        Ok(1)
+                    }
+                ),
+            ),
+            (
+                quote!(crate = ::om, ok_if = is_ok),
+                quote!(impl Cart { fn add(&self) -> bool { true } }),
+            ),
+        ];
+        for (attr, item) in items {
+            let expanded = super::autometrics(attr, item).unwrap().to_string();
+            for path in facade_paths(&expanded, "om") {
+                assert!(path.starts_with("__private"), "`::om::{path}`");
+            }
+        }
+        let derived = crate::derive::result_label(quote!(
+            enum E {
+                A,
+                B(u8),
+            }
+        ))
+        .unwrap()
+        .to_string();
+        for path in facade_paths(&derived, "omnimetrics") {
+            assert!(path.starts_with("__private"), "`::omnimetrics::{path}`");
+        }
+    }
 }

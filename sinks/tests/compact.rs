@@ -221,6 +221,9 @@ fn compact_records_that_break_the_rules_are_refused() {
         &[function, &[10, 2, 1]],
         // A `Caller` of no one (only labelled series may have none).
         &[function, &[10, 0]],
+        // A labelled series of the overflow row, which labelled tables
+        // do not have.
+        &[function, &[11, 1, 0, 1, b'x']],
         // A `Caller` after a `Family` record: no function is open.
         &[function, &[0, 1, b'x', 0, 0, 0], &[10, 1]],
         // The first function's build the same as the previous one's.

@@ -48,8 +48,8 @@
 //!   builder; defaults are `127.0.0.1:9464` and `/metrics`. To run it on
 //!   the application's own runtime instead, [`ExporterBuilder::build`] it and
 //!   spawn [`Server::run_until`].
-//! - **axum** (feature `axum`): [`axum::router`] to merge into an
-//!   application, or [`axum::handler`].
+//! - **axum** (feature `axum`): [`axum::router`][axum-router] to merge
+//!   into an application, or [`axum::handler`][axum-handler].
 //! - **Any other framework**: [`metrics_response`] (or
 //!   [`Endpoint::respond`]) turns a request's headers into an
 //!   [`http::Response`].
@@ -87,7 +87,7 @@
 //! # Features
 //!
 //! - `server` (default): the standalone server (hyper, hyper-util, tokio).
-//! - `axum`: the [`axum`] module.
+//! - `axum`: the [`axum`][axum-module] module.
 //! - `dashboard` (default): the built-in [`dashboard`] page, served at `/`
 //!   once turned on with [`ExporterBuilder::dashboard`].
 //! - `bridge` (with `cli`): the [`bridge`] module: devices' snapshot frames,
@@ -95,6 +95,16 @@
 //!   label.
 //! - `cli` (default): the `omnimetrics` command-line tool (`rules`,
 //!   `explain`, `bridge`).
+// The `axum` links lead to this list of features when the module is not
+// built (docs built with default features). A blank line first: a link
+// definition cannot interrupt the paragraph above.
+#![doc = ""]
+#![cfg_attr(feature = "axum", doc = "[axum-router]: crate::axum::router")]
+#![cfg_attr(feature = "axum", doc = "[axum-handler]: crate::axum::handler")]
+#![cfg_attr(feature = "axum", doc = "[axum-module]: crate::axum")]
+#![cfg_attr(not(feature = "axum"), doc = "[axum-router]: #features")]
+#![cfg_attr(not(feature = "axum"), doc = "[axum-handler]: #features")]
+#![cfg_attr(not(feature = "axum"), doc = "[axum-module]: #features")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 

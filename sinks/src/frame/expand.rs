@@ -107,9 +107,13 @@ impl Functions {
         let f = f.ok_or(DecodeError::Malformed)?;
         let function = &mut self.list[f];
         // `None` is no caller: only a labelled series has none beyond the
-        // root.
-        if label.is_none() && caller == CallerRef::None {
-            return Err(DecodeError::Malformed);
+        // root. A table of labelled series has no overflow row (a full one
+        // counts in the function's rows instead).
+        match (label.is_some(), caller) {
+            (false, CallerRef::None) | (true, CallerRef::Other) => {
+                return Err(DecodeError::Malformed);
+            }
+            _ => {}
         }
         cost.add(
             size_of::<(CallerRef, Option<(bool, String)>)>() + label.map_or(0, |l| l.1.len()),

@@ -160,8 +160,8 @@
 //! order, then the frame's `Family` records; a `Family` of one of those
 //! names beside compact records is an error, as is a `Caller` or
 //! `Labelled` record with no `Function` before it (or another record in
-//! between), a caller index past the frame's functions, or a `Caller` of
-//! `None`.
+//! between), a caller index past the frame's functions, a `Caller` of
+//! `None`, or a `Labelled` of `Other`.
 //!
 //! `End.schema` ties the two together: a value frame can be read with the
 //! description frame that carries the same `schema`. A description may
