@@ -65,10 +65,11 @@ impl fmt::Debug for FunctionDesc {
 /// and concurrency tracking.
 ///
 /// The macro hands [`FunctionDesc::typed`] a reference to a constant, and
-/// the compiler keeps one copy of equal constants: most functions of a
-/// module share one, and a description is a name and two addresses (20
-/// bytes on a microcontroller, where the descriptions are a good part of
-/// the library's flash, instead of 40).
+/// an optimised build keeps one copy of equal constants (LLVM merges
+/// them; nothing relies on it but the size): most functions of a module
+/// share one, and a description is a name and two addresses (20 bytes on
+/// a microcontroller, where the descriptions are a good part of the
+/// library's flash, instead of 40).
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct SharedDesc {
