@@ -109,11 +109,11 @@ impl Functions {
         // `None` is no caller: only a labelled series has none beyond the
         // root. A table of labelled series has no overflow row (a full one
         // counts in the function's rows instead).
-        match (label.is_some(), caller) {
-            (false, CallerRef::None) | (true, CallerRef::Other) => {
-                return Err(DecodeError::Malformed);
-            }
-            _ => {}
+        if matches!(
+            (label.is_some(), caller),
+            (false, CallerRef::None) | (true, CallerRef::Other)
+        ) {
+            return Err(DecodeError::Malformed);
         }
         cost.add(
             size_of::<(CallerRef, Option<(bool, String)>)>() + label.map_or(0, |l| l.1.len()),
